@@ -1,0 +1,140 @@
+# zstore - a distributed file store with replication, on ZeroMQ
+#
+#   make                 build bin/zstore-gateway, bin/zstore-bucket, bin/zstore
+#   make run             a gateway and 3 buckets on loopback, data under ./data
+#   make test            unit and integration tests (installs missing packages)
+#   make test-sanitize   the same tests under AddressSanitizer and UBSan
+#   make install PREFIX=/usr/local
+#
+# SANITIZE=1 builds into build/sanitize with ASan and UBSan.
+
+PREFIX ?= /usr/local
+.DEFAULT_GOAL := all
+PKGS := libczmq libzmq libsodium
+
+ifeq ($(SANITIZE),)
+  BUILD := build/release
+  BIN := bin
+  SANFLAGS :=
+else
+  BUILD := build/sanitize
+  BIN := build/sanitize/bin
+  SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+
+CC ?= cc
+# V=1 shows whole commands
+Q := $(if $(V),,@)
+CFLAGS ?= -O2 -g
+WARNINGS := -Wall -Wextra -Werror -Wno-missing-field-initializers
+INCLUDES := -Icommon -Ibroker -Iworker -Iclient
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(INCLUDES) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS = $(SANFLAGS) $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lpthread
+
+COMMON_SRC := $(filter-out %_main.c,$(wildcard common/zs_*.c))
+BROKER_SRC := $(filter-out %_main.c,$(wildcard broker/zs_*.c))
+WORKER_SRC := $(filter-out %_main.c,$(wildcard worker/zs_*.c))
+CLIENT_SRC := $(filter-out %_main.c,$(wildcard client/zs_*.c))
+
+obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
+COMMON_OBJ := $(call obj,$(COMMON_SRC))
+BROKER_OBJ := $(call obj,$(BROKER_SRC))
+WORKER_OBJ := $(call obj,$(WORKER_SRC))
+CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
+
+PROGRAMS := $(BIN)/zstore-gateway $(BIN)/zstore-bucket $(BIN)/zstore
+UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
+TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/zs-%,$(wildcard tests/tools/*.c))
+
+tools: $(TOOLS)
+
+# Keep object files of tests and tools between builds
+.SECONDARY:
+
+.PHONY: tools all deps check-deps run test test-unit test-integration test-sanitize format \
+        format-check install uninstall clean
+
+all: check-deps $(PROGRAMS)
+
+check-deps:
+	@pkg-config --exists $(PKGS) cmocka || { \
+	  echo "zstore: missing libraries: run 'scripts/deps.sh' (apt-get) or 'scripts/make.sh' instead of make" >&2; \
+	  exit 1; }
+
+deps:
+	@scripts/deps.sh all
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BIN)/zstore-gateway: $(BUILD)/broker/zs_gateway_main.o $(BROKER_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
+$(BIN)/zstore-bucket: $(BUILD)/worker/zs_bucket_main.o $(WORKER_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
+$(BIN)/zstore: $(BUILD)/client/zs_cli_main.o $(CLIENT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
+# Unit tests link every module; each test uses what it needs
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BROKER_OBJ) $(WORKER_OBJ) $(CLIENT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS) -lcmocka
+
+$(BUILD)/tests/zs-%: $(BUILD)/tests/tools/%.o $(WORKER_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
+run: 
+	@scripts/deps.sh build
+	@$(MAKE) --no-print-directory all
+	@scripts/run-cluster.sh
+
+test:
+	@scripts/deps.sh test
+	@$(MAKE) --no-print-directory all $(UNIT_TESTS) $(TOOLS)
+	@$(MAKE) --no-print-directory format-check
+	@tests/run.sh --build $(BUILD) --bin $(BIN)
+
+test-sanitize:
+	@$(MAKE) --no-print-directory test SANITIZE=1
+
+test-unit: all $(UNIT_TESTS) $(TOOLS)
+	@tests/run.sh --build $(BUILD) --bin $(BIN) --unit-only
+
+test-integration: all $(UNIT_TESTS) $(TOOLS)
+	@tests/run.sh --build $(BUILD) --bin $(BIN) --integration-only
+
+SOURCES = $(wildcard common/*.[ch] broker/*.[ch] worker/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/tools/*.[ch])
+
+format:
+	clang-format -i $(SOURCES)
+
+format-check:
+	@clang-format --dry-run --Werror $(SOURCES) || { \
+	  echo "zstore: code differs from .clang-format: run 'make format'" >&2; exit 1; }
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(PREFIX)/bin/
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR)$(PREFIX)/bin/,$(notdir $(PROGRAMS)))
+
+clean:
+	rm -rf build bin
+
+-include $(shell find build -name '*.d' 2>/dev/null)

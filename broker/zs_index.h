@@ -1,0 +1,93 @@
+/*  zs_index - the gateway's index of files
+
+    Maps (user, name) to what the cluster holds of that file: the current
+    version, its size, checksum and replica count, the buckets holding a
+    copy, and the buckets that must still delete older versions. A removed
+    file stays as a tombstone while some bucket that held it has not yet
+    been told. The index is soft state: buckets report their copies when they
+    register, and it is rebuilt from those reports after a restart.
+
+    Each user's files live in a table of their own, so that listing one user
+    never walks another's files. Entries are packed into one allocation each
+    (about 100 bytes plus the name), keyed with SipHash under a random key so
+    that chosen names cannot make the tables degenerate.
+*/
+
+#ifndef ZS_INDEX_H_INCLUDED
+#define ZS_INDEX_H_INCLUDED
+
+#include "zs_proto.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ZS_INDEX_SLOTS_MAX 32 //  Holders, or pending buckets, of one entry
+
+//  What the index holds for one file; lookups fill a copy
+typedef struct {
+    uint64_t version;                     //  Version of the content, or of the removal
+    uint64_t size;                        //  Bytes of content
+    uint64_t stamp;                       //  Version of the replica count
+    byte checksum[ZS_CHECKSUM_SIZE];      //  BLAKE2b-256 of the content
+    uint8_t desired;                      //  Replica count asked for
+    bool tombstone;                       //  The file was removed
+    uint8_t holder_count;                 //  Entries in holders
+    uint16_t holders[ZS_INDEX_SLOTS_MAX]; //  Copies of this version (tombstone: its keepers)
+    uint8_t pending_count;                //  Entries in pending
+    uint16_t pending[ZS_INDEX_SLOTS_MAX]; //  Buckets that must delete older versions
+} zs_record_t;
+
+//  What a visitor wants done with the entry it was shown
+#define ZS_INDEX_KEEP   0
+#define ZS_INDEX_UPDATE 1 //  Store the record as the visitor changed it
+#define ZS_INDEX_REMOVE 2
+
+typedef int(zs_index_fn) (const char *user, const char *name, zs_record_t *record, void *arg);
+
+typedef struct _zs_index_t zs_index_t;
+
+//  Create an empty index
+zs_index_t *zs_index_new (void);
+
+//  Destroy the index
+void zs_index_destroy (zs_index_t **self_p);
+
+//  Copy the entry of user's name into record; false when there is none
+bool zs_index_get (zs_index_t *self, const char *user, const char *name, zs_record_t *record);
+
+//  Insert or replace the entry of user's name; -1 when memory ran out
+int zs_index_put (zs_index_t *self, const char *user, const char *name, const zs_record_t *record);
+
+//  Remove the entry of user's name, if any
+void zs_index_remove (zs_index_t *self, const char *user, const char *name);
+
+//  Entries that are files (not tombstones), and their bytes
+uint64_t zs_index_files (zs_index_t *self);
+uint64_t zs_index_bytes (zs_index_t *self);
+
+//  All entries, tombstones included
+uint64_t zs_index_size (zs_index_t *self);
+
+//  Bytes of memory the index uses, estimated from its allocations
+uint64_t zs_index_memory (zs_index_t *self);
+
+//  Show every entry to fn, which may change or remove it (but not add any)
+void zs_index_foreach (zs_index_t *self, zs_index_fn *fn, void *arg);
+
+//  Show fn the entries of user named after "after" (all when it is empty),
+//  in byte order of their names, at most limit of them. Returns true when
+//  more entries follow.
+bool zs_index_list (zs_index_t *self, const char *user, const char *after, size_t limit,
+                    zs_index_fn *fn, void *arg);
+
+//  Sets of bucket slots in a record. Add returns false when the set is full.
+bool zs_index_has (const uint16_t *slots, uint8_t count, uint16_t slot);
+bool zs_index_add (uint16_t *slots, uint8_t *count, uint16_t slot);
+bool zs_index_delete (uint16_t *slots, uint8_t *count, uint16_t slot);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

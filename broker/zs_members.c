@@ -1,0 +1,310 @@
+/*  zs_members - the gateway's buckets: registration, inventories,
+    heartbeats, and what happens when one goes away
+
+    A bucket is alive while it is heard from; suspect once one and a half
+    heartbeats pass in silence; dead after liveness heartbeats. A dead bucket
+    keeps its place in the index as the holder of its copies: they count
+    again when it registers and reports them.
+*/
+
+#include "zs_name.h"
+#include "zs_parse.h"
+#include "zs_server.h"
+
+#include <stdarg.h>
+
+#define REFUSAL_LOG_INTERVAL 60000 //  ms between two logs of the same refused claim
+
+static void
+s_bucket_event (zs_server_t *self, const char *kind, zs_member_t *member)
+{
+    zs_proto_t *event = zs_server_event (self, kind);
+    zs_proto_set_attr (event, "bucket", "%s", member->id);
+    zs_proto_set_attr (event, "zone", "%s", member->zone);
+    zs_proto_set_attr (event, "address", "%s", member->address);
+    zs_proto_set_attr (event, "state", "%s", zs_registry_state_name (member->state));
+    zs_proto_set_attr (event, "files", "%" PRIu64, member->files);
+    zs_proto_set_attr (event, "bytes_used", "%" PRIu64, member->used);
+    zs_proto_set_attr (event, "bytes_free", "%" PRIu64, member->free);
+    zs_proto_set_attr (event, "rtt_us", "%u", member->rtt);
+    zs_proto_set_attr (event, "last_heartbeat_ms", "%" PRId64,
+                       member->last_heard ? zclock_mono () - member->last_heard : 0);
+    zs_events_publish (self->events);
+}
+
+static void
+s_refuse (zs_server_t *self, const char *format, ...) CHECK_PRINTF (2);
+
+static void
+s_refuse (zs_server_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *reason = zsys_vprintf (format, args);
+    va_end (args);
+    zs_proto_set_id (self->reply, ZS_PROTO_REFUSED);
+    zs_proto_set_reason (self->reply, "%s", reason ? reason : "refused");
+    zs_proto_set_routing_id (self->reply, zs_proto_routing_id (self->message));
+    zs_proto_send (self->reply, self->backend);
+    zs_proto_reset (self->reply);
+    free (reason);
+}
+
+//  Forgets that a bucket holds copies; its inventory will say again
+static int
+s_drop_holder (const char *user, const char *name, zs_record_t *record, void *arg)
+{
+    (void) user;
+    (void) name;
+    zs_member_t *member = (zs_member_t *) arg;
+    return zs_index_delete (record->holders, &record->holder_count, member->slot)
+               ? ZS_INDEX_UPDATE
+               : ZS_INDEX_KEEP;
+}
+
+void
+zs_members_register (zs_server_t *self)
+{
+    zs_proto_t *message = self->message;
+    const char *id = zs_proto_bucket (message);
+    const char *zone = zs_proto_zone (message);
+    zframe_t *routing_id = zs_proto_routing_id (message);
+    if (zs_name_check_bucket (id)) {
+        s_refuse (self, "bad bucket id: %s", zs_name_check_bucket (id));
+        return;
+    }
+    if (zs_name_check_zone (zone)) {
+        s_refuse (self, "bad zone: %s", zs_name_check_zone (zone));
+        return;
+    }
+    zs_member_t *member = zs_registry_lookup (self->registry, id);
+    bool same_folder = member && memcmp (member->instance, zs_proto_instance (message),
+                                         ZS_INSTANCE_SIZE) == 0;
+    if (member && member->routing_id && !zframe_eq (member->routing_id, routing_id)) {
+        if (!same_folder) {
+            int64_t now = zclock_mono ();
+            if (now - member->last_refusal > REFUSAL_LOG_INTERVAL) {
+                member->last_refusal = now;
+                const char *address = zs_proto_meta (message, "Peer-Address");
+            zsys_error ("bucket %s: refused a second bucket claiming this live id (from %s)",
+                        id, address ? address : "?");
+            }
+            s_refuse (self, "bucket id '%s' belongs to a live bucket with another data folder",
+                      id);
+            return;
+        }
+        //  The same data folder from a new process: the old one is gone
+        zs_members_lost (self, member, "restarted");
+    }
+    if (!member && !(member = zs_registry_ensure (self->registry, id))) {
+        s_refuse (self, "the gateway knows too many buckets");
+        return;
+    }
+    bool returning = member->ever_registered;
+    if (returning && !same_folder)
+        zsys_warning ("bucket %s: new data folder; the copies it held are gone", id);
+    zs_registry_connect (self->registry, member, routing_id);
+    snprintf (member->zone, sizeof (member->zone), "%s", zone);
+    const char *address = zs_proto_meta (message, "Peer-Address");
+    snprintf (member->address, sizeof (member->address), "%s", address ? address : "");
+    memcpy (member->instance, zs_proto_instance (message), ZS_INSTANCE_SIZE);
+    member->capacity = zs_proto_capacity (message);
+    member->used = zs_proto_used (message);
+    member->free = zs_proto_free (message);
+    member->files = zs_proto_files (message);
+    member->state = ZS_MEMBER_ALIVE;
+    member->ever_registered = true;
+    member->inventory_done = false;
+    member->last_heard = zclock_mono ();
+    member->next_heartbeat = member->last_heard + self->heartbeat;
+    //  The inventory that follows says again what the bucket holds
+    zs_index_foreach (self->index, s_drop_holder, member);
+
+    zs_proto_set_id (self->reply, ZS_PROTO_WELCOME);
+    zs_proto_set_heartbeat (self->reply, (uint32_t) self->heartbeat);
+    zs_proto_set_liveness (self->reply, (uint32_t) self->liveness);
+    zs_server_send_bucket (self, member);
+    char free_text[32];
+    zs_parse_format_size (member->free, free_text, sizeof (free_text));
+    zsys_info ("bucket %s: %s (zone '%s', %" PRIu64 " copies, %s free)", id,
+               returning ? "back" : "registered", zone, member->files, free_text);
+    s_bucket_event (self, returning ? "bucket.back" : "bucket.registered", member);
+}
+
+//  Adds a bucket to a slot list, creating members for ids not seen yet
+static void
+s_add_named (zs_server_t *self, const char *names, uint16_t *slots, uint8_t *count)
+{
+    char *list = strdup (names);
+    char *state = NULL;
+    for (char *id = list ? strtok_r (list, ",", &state) : NULL; id;
+         id = strtok_r (NULL, ",", &state)) {
+        zs_member_t *member = zs_name_check_bucket (id) ? NULL
+                                                        : zs_registry_ensure (self->registry, id);
+        if (member)
+            zs_index_add (slots, count, member->slot);
+    }
+    free (list);
+}
+
+static void
+s_union (uint16_t *slots, uint8_t *count, const uint16_t *more, uint8_t more_count)
+{
+    for (uint8_t index = 0; index < more_count; index++)
+        zs_index_add (slots, count, more[index]);
+}
+
+//  Takes one record of a bucket's inventory into the index
+static void
+s_intake (zs_server_t *self, zs_member_t *member, const zs_fileinfo_t *report)
+{
+    if (zs_name_check_user (report->user) || zs_name_check_file (report->name))
+        return;
+    zs_server_observe_version (self, report->version);
+    bool tombstone = (report->flags & ZS_FILE_TOMBSTONE) != 0;
+    zs_record_t current, record;
+    bool known = zs_index_get (self->index, report->user, report->name, &current);
+    if (known && current.version > report->version) {
+        //  The bucket holds an older version, or a removal since overtaken
+        zs_index_add (current.pending, &current.pending_count, member->slot);
+        zs_index_put (self->index, report->user, report->name, &current);
+        zs_files_converge (self, report->user, report->name);
+        return;
+    }
+    if (known && current.version == report->version && current.tombstone == tombstone) {
+        zs_index_add (current.holders, &current.holder_count, member->slot);
+        if (tombstone)
+            s_add_named (self, report->buckets, current.pending, &current.pending_count);
+        else if (report->stamp > current.stamp) {
+            current.desired = report->desired;
+            current.stamp = report->stamp;
+        }
+        zs_index_put (self->index, report->user, report->name, &current);
+        return;
+    }
+    //  New to the index, or newer than what it had: the others hold older ones
+    memset (&record, 0, sizeof (record));
+    record.version = report->version;
+    record.size = report->size;
+    record.stamp = report->stamp;
+    record.desired = report->desired;
+    record.tombstone = tombstone;
+    memcpy (record.checksum, report->checksum, ZS_CHECKSUM_SIZE);
+    zs_index_add (record.holders, &record.holder_count, member->slot);
+    if (tombstone)
+        s_add_named (self, report->buckets, record.pending, &record.pending_count);
+    if (known) {
+        s_union (record.pending, &record.pending_count, current.holders, current.holder_count);
+        s_union (record.pending, &record.pending_count, current.pending, current.pending_count);
+    }
+    zs_index_delete (record.pending, &record.pending_count, member->slot);
+    zs_index_put (self->index, report->user, report->name, &record);
+    if (record.pending_count)
+        zs_files_converge (self, report->user, report->name);
+}
+
+static void
+s_inventory (zs_server_t *self, zs_member_t *member)
+{
+    zlistx_t *entries = zs_proto_entries (self->message);
+    const zs_fileinfo_t *report = (const zs_fileinfo_t *) zlistx_first (entries);
+    for (; report; report = (const zs_fileinfo_t *) zlistx_next (entries))
+        s_intake (self, member, report);
+    if (zs_proto_more (self->message)) {
+        zs_proto_set_id (self->reply, ZS_PROTO_INVENTORY_ACK);
+        zs_server_send_bucket (self, member);
+        return;
+    }
+    member->inventory_done = true;
+    if (self->verbose)
+        zsys_debug ("bucket %s: inventory complete", member->id);
+    zs_files_converge_member (self, member);
+}
+
+static void
+s_heartbeat (zs_server_t *self, zs_member_t *member)
+{
+    member->used = zs_proto_used (self->message);
+    member->free = zs_proto_free (self->message);
+    member->files = zs_proto_files (self->message);
+    uint64_t clock = zs_proto_clock (self->message);
+    uint64_t now = (uint64_t) zclock_usecs ();
+    if (clock && clock <= now)
+        member->rtt = (uint32_t) (now - clock);
+    if (member->state == ZS_MEMBER_SUSPECT) {
+        member->state = ZS_MEMBER_ALIVE;
+        zsys_info ("bucket %s: heard again, alive", member->id);
+        s_bucket_event (self, "bucket.alive", member);
+    }
+    if (clock)
+        s_bucket_event (self, "bucket.heartbeat", member);
+}
+
+void
+zs_members_handle (zs_server_t *self, zs_member_t *member)
+{
+    switch (zs_proto_id (self->message)) {
+        case ZS_PROTO_INVENTORY: s_inventory (self, member); break;
+        case ZS_PROTO_HEARTBEAT: s_heartbeat (self, member); break;
+        default:
+            zsys_warning ("bucket %s: unexpected %s", member->id, zs_proto_command (self->message));
+            break;
+    }
+}
+
+//  Whatever was in progress with the bucket cannot go on
+static void
+s_detach (zs_server_t *self, zs_member_t *member)
+{
+    zs_registry_connect (self->registry, member, NULL);
+    member->lost = NULL;
+    zs_transfers_member_lost (self, member);
+    zs_files_member_lost (self, member);
+}
+
+void
+zs_members_lost (zs_server_t *self, zs_member_t *member, const char *why)
+{
+    if (!member->routing_id)
+        return;
+    //  It may be back in a moment on a new connection; until it is, or
+    //  until it has been silent too long, it is suspect
+    if (member->state == ZS_MEMBER_ALIVE) {
+        member->state = ZS_MEMBER_SUSPECT;
+        zsys_warning ("bucket %s: suspect (%s)", member->id, why);
+        s_bucket_event (self, "bucket.suspect", member);
+    }
+    s_detach (self, member);
+}
+
+void
+zs_members_tick (zs_server_t *self)
+{
+    int64_t now = zclock_mono ();
+    for (zs_member_t *member = zs_registry_first (self->registry); member;
+         member = zs_registry_next (self->registry, member)) {
+        if (member->state == ZS_MEMBER_DEAD)
+            continue;
+        int64_t silence = now - member->last_heard;
+        if (silence > self->liveness * self->heartbeat) {
+            member->state = ZS_MEMBER_DEAD;
+            zsys_warning ("bucket %s: dead (silent for %" PRId64 " ms)", member->id, silence);
+            s_bucket_event (self, "bucket.dead", member);
+            if (member->routing_id)
+                s_detach (self, member);
+            continue;
+        }
+        if (member->state == ZS_MEMBER_ALIVE && silence > self->heartbeat * 3 / 2
+            && self->liveness > 1) {
+            member->state = ZS_MEMBER_SUSPECT;
+            zsys_warning ("bucket %s: suspect (silent for %" PRId64 " ms)", member->id, silence);
+            s_bucket_event (self, "bucket.suspect", member);
+        }
+        if (member->routing_id && now >= member->next_heartbeat) {
+            member->next_heartbeat = now + self->heartbeat;
+            zs_proto_set_id (self->reply, ZS_PROTO_HEARTBEAT);
+            zs_proto_set_clock (self->reply, (uint64_t) zclock_usecs ());
+            zs_server_send_bucket (self, member);
+        }
+    }
+}

@@ -1,0 +1,665 @@
+/*  zstore - the command line client of a zstore cluster
+
+    Exit status: 0 success, 1 the operation failed, 2 wrong usage.
+*/
+
+#include "zs_client.h"
+#include "zs_json.h"
+#include "zs_name.h"
+#include "zs_parse.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <sys/stat.h>
+
+#define EXIT_FAILED 1
+#define EXIT_USAGE  2
+
+typedef struct {
+    const char *endpoint;  //  Gateway's client endpoint
+    const char *user;      //  Whose files
+    int64_t timeout;       //  ms
+} context_t;
+
+typedef int(command_fn) (context_t *context, int argc, char *argv[]);
+
+typedef struct {
+    const char *name;
+    command_fn *run;
+    const char *usage;     //  Arguments, for help
+    const char *summary;   //  One line, for help
+    const char *details;   //  Options, for the command's own help
+} command_t;
+
+static const command_t *s_find_command (const char *name);
+
+static int
+s_usage_error (const char *format, ...) CHECK_PRINTF (1);
+
+static int
+s_usage_error (const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "zstore: ");
+    vfprintf (stderr, format, args);
+    fprintf (stderr, " (see zstore --help)\n");
+    va_end (args);
+    return EXIT_USAGE;
+}
+
+static int
+s_failed (zs_client_t *client, const char *what)
+{
+    fprintf (stderr, "zstore: %s: %s\n", what, zs_client_error (client));
+    return EXIT_FAILED;
+}
+
+static zs_client_t *
+s_connect (context_t *context)
+{
+    zs_client_t *client = zs_client_new (context->endpoint, context->user);
+    if (client)
+        zs_client_set_timeout (client, context->timeout);
+    else
+        fprintf (stderr, "zstore: cannot use gateway endpoint '%s'\n", context->endpoint);
+    return client;
+}
+
+//  Parses a command's options; "h" is always help. Returns -1 to go on, or
+//  an exit status.
+static int
+s_options (const char *command, int argc, char *argv[], const char *short_options,
+           const struct option *long_options, int (*handle) (int option, void *arg), void *arg)
+{
+    optind = 0; //  Makes glibc start a fresh scan
+    opterr = 0;
+    int option;
+    while ((option = getopt_long (argc, argv, short_options, long_options, NULL)) != -1) {
+        if (option == 'h') {
+            const command_t *entry = s_find_command (command);
+            printf ("usage: zstore [global options] %s %s\n\n%s\n%s", command, entry->usage,
+                    entry->summary, entry->details);
+            return 0;
+        }
+        if (option == '?' || option == ':')
+            return s_usage_error ("%s: unknown option or missing value '%s'", command,
+                                  argv[optind - 1]);
+        int rc = handle (option, arg);
+        if (rc >= 0)
+            return rc;
+    }
+    return -1;
+}
+
+static const struct option s_help_only[] = {
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+static const struct option s_json_options[] = {
+    { "json", no_argument, NULL, 'j' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+static int
+s_set_flag (int option, void *arg)
+{
+    (void) option;
+    *(bool *) arg = true;
+    return -1;
+}
+
+static int
+s_no_options (int option, void *arg)
+{
+    (void) option;
+    (void) arg;
+    return -1;
+}
+
+//  Checks the count of positional arguments
+static int
+s_arguments (const char *command, int argc, int min, int max)
+{
+    int count = argc - optind;
+    if (count < min)
+        return s_usage_error ("%s: missing argument", command);
+    if (count > max)
+        return s_usage_error ("%s: too many arguments", command);
+    return -1;
+}
+
+static int
+s_bad_name (const char *name)
+{
+    const char *problem = zs_name_check_file (name);
+    if (!problem)
+        return -1;
+    fprintf (stderr, "zstore: bad name '%s': %s\n", name, problem);
+    return EXIT_USAGE;
+}
+
+//  --------------------------------------------------------------------------
+//  put
+
+static int
+s_put_option (int option, void *arg)
+{
+    if (option == 'r' && zs_parse_count (optarg, 1, ZS_REPLICAS_MAX, (uint64_t *) arg))
+        return s_usage_error ("put: -r must be 1 to %d", ZS_REPLICAS_MAX);
+    return -1;
+}
+
+static int
+s_put (context_t *context, int argc, char *argv[])
+{
+    static const struct option options[] = {
+        { "replicas", required_argument, NULL, 'r' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    uint64_t replicas = 0;
+    int rc = s_options ("put", argc, argv, "r:h", options, s_put_option, &replicas);
+    if (rc >= 0 || (rc = s_arguments ("put", argc, 1, 2)) >= 0)
+        return rc;
+    int count = argc - optind;
+    char **positional = argv + optind;
+    const char *local = positional[0];
+    char *base = NULL;
+    const char *name = count == 2 ? positional[1] : NULL;
+    if (!name) {
+        if (streq (local, "-"))
+            return s_usage_error ("put: a NAME is needed when reading standard input");
+        base = strdup (local);
+        name = basename (base);
+    }
+    if ((rc = s_bad_name (name)) >= 0) {
+        free (base);
+        return rc;
+    }
+    int fd = streq (local, "-") ? STDIN_FILENO : open (local, O_RDONLY | O_CLOEXEC);
+    struct stat info;
+    if (fd < 0 || fstat (fd, &info) || S_ISDIR (info.st_mode)) {
+        fprintf (stderr, "zstore: put: cannot read '%s': %s\n", local,
+                 fd < 0 ? strerror (errno) : "is a directory");
+        if (fd > STDIN_FILENO)
+            close (fd);
+        free (base);
+        return EXIT_FAILED;
+    }
+    zs_client_t *client = s_connect (context);
+    rc = EXIT_FAILED;
+    uint64_t version = 0;
+    uint8_t copies = 0;
+    if (client && zs_client_put (client, name, fd, (uint8_t) replicas, &version, &copies) == 0) {
+        printf ("stored %s: version %" PRIu64 ", %u copies\n", name, version, copies);
+        rc = 0;
+    }
+    else if (client) {
+        char what[ZS_NAME_MAX + 16];
+        snprintf (what, sizeof (what), "put %s", name);
+        rc = s_failed (client, what);
+    }
+    if (fd > STDIN_FILENO)
+        close (fd);
+    zs_client_destroy (&client);
+    free (base);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  get
+
+static int
+s_get_option (int option, void *arg)
+{
+    if (option == 'o')
+        *(const char **) arg = optarg;
+    return -1;
+}
+
+static int
+s_get (context_t *context, int argc, char *argv[])
+{
+    static const struct option options[] = {
+        { "output", required_argument, NULL, 'o' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *output = NULL;
+    int rc = s_options ("get", argc, argv, "o:h", options, s_get_option, &output);
+    if (rc >= 0 || (rc = s_arguments ("get", argc, 1, 1)) >= 0)
+        return rc;
+    const char *name = argv[optind];
+    if ((rc = s_bad_name (name)) >= 0)
+        return rc;
+    bool to_stdout = !output || streq (output, "-");
+    //  A file output appears whole or not at all
+    char *temporary = NULL;
+    int fd = STDOUT_FILENO;
+    if (!to_stdout) {
+        temporary = zsys_sprintf ("%s.zstore-XXXXXX", output);
+        fd = temporary ? mkstemp (temporary) : -1;
+        if (fd < 0) {
+            fprintf (stderr, "zstore: get: cannot write next to '%s': %s\n", output,
+                     strerror (errno));
+            zstr_free (&temporary);
+            return EXIT_FAILED;
+        }
+    }
+    zs_client_t *client = s_connect (context);
+    rc = EXIT_FAILED;
+    if (client && zs_client_get (client, name, fd, NULL) == 0) {
+        rc = 0;
+        if (!to_stdout && (fchmod (fd, 0644) || fsync (fd) || rename (temporary, output))) {
+            fprintf (stderr, "zstore: get: cannot write '%s': %s\n", output, strerror (errno));
+            rc = EXIT_FAILED;
+        }
+    }
+    else if (client) {
+        char what[ZS_NAME_MAX + 16];
+        snprintf (what, sizeof (what), "get %s", name);
+        rc = s_failed (client, what);
+    }
+    if (!to_stdout) {
+        close (fd);
+        if (rc)
+            unlink (temporary);
+    }
+    zstr_free (&temporary);
+    zs_client_destroy (&client);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  ls and stat
+
+static void
+s_json_file (zs_json_t *json, const zs_fileinfo_t *info, bool full)
+{
+    char checksum[ZS_CHECKSUM_SIZE * 2 + 1];
+    zs_client_checksum_hex (info->checksum, checksum);
+    zs_json_object (json);
+    zs_json_key (json, "name");
+    zs_json_string (json, info->name);
+    zs_json_key (json, "size");
+    zs_json_number (json, info->size);
+    if (full) {
+        zs_json_key (json, "checksum");
+        zs_json_string (json, checksum);
+    }
+    zs_json_key (json, "version");
+    zs_json_number (json, info->version);
+    zs_json_key (json, "replicas");
+    zs_json_object (json);
+    zs_json_key (json, "desired");
+    zs_json_number (json, info->desired);
+    zs_json_key (json, "actual");
+    zs_json_number (json, info->actual);
+    zs_json_end (json);
+    if (full) {
+        zs_json_key (json, "buckets");
+        zs_json_array (json);
+        char *list = strdup (info->buckets);
+        char *state = NULL;
+        for (char *id = strtok_r (list, ",", &state); id; id = strtok_r (NULL, ",", &state))
+            zs_json_string (json, id);
+        free (list);
+        zs_json_end (json);
+    }
+    zs_json_end (json);
+}
+
+static int
+s_print_json (zs_json_t *json)
+{
+    const char *text = zs_json_text (json);
+    if (!text) {
+        fprintf (stderr, "zstore: out of memory\n");
+        return EXIT_FAILED;
+    }
+    printf ("%s\n", text);
+    return 0;
+}
+
+static int
+s_ls (context_t *context, int argc, char *argv[])
+{
+    bool json = false;
+    int rc = s_options ("ls", argc, argv, "h", s_json_options, s_set_flag, &json);
+    if (rc >= 0 || (rc = s_arguments ("ls", argc, 0, 0)) >= 0)
+        return rc;
+    zs_client_t *client = s_connect (context);
+    if (!client)
+        return EXIT_FAILED;
+    zlistx_t *files = zs_client_list (client);
+    if (!files) {
+        rc = s_failed (client, "ls");
+        zs_client_destroy (&client);
+        return rc;
+    }
+    zs_json_t *writer = json ? zs_json_new () : NULL;
+    if (writer)
+        zs_json_array (writer);
+    const zs_fileinfo_t *info = (const zs_fileinfo_t *) zlistx_first (files);
+    for (; info; info = (const zs_fileinfo_t *) zlistx_next (files)) {
+        if (writer)
+            s_json_file (writer, info, false);
+        else
+            printf ("%12" PRIu64 "  %u/%u  %s\n", info->size, info->actual, info->desired,
+                    info->name);
+    }
+    rc = 0;
+    if (writer) {
+        zs_json_end (writer);
+        rc = s_print_json (writer);
+    }
+    zs_json_destroy (&writer);
+    zlistx_destroy (&files);
+    zs_client_destroy (&client);
+    return rc;
+}
+
+static int
+s_stat (context_t *context, int argc, char *argv[])
+{
+    bool json = false;
+    int rc = s_options ("stat", argc, argv, "h", s_json_options, s_set_flag, &json);
+    if (rc >= 0 || (rc = s_arguments ("stat", argc, 1, 1)) >= 0)
+        return rc;
+    const char *name = argv[optind];
+    if ((rc = s_bad_name (name)) >= 0)
+        return rc;
+    zs_client_t *client = s_connect (context);
+    if (!client)
+        return EXIT_FAILED;
+    zs_fileinfo_t *info = zs_client_stat (client, name);
+    rc = 0;
+    if (!info) {
+        char what[ZS_NAME_MAX + 16];
+        snprintf (what, sizeof (what), "stat %s", name);
+        rc = s_failed (client, what);
+    }
+    else if (json) {
+        zs_json_t *writer = zs_json_new ();
+        s_json_file (writer, info, true);
+        rc = s_print_json (writer);
+        zs_json_destroy (&writer);
+    }
+    else {
+        char checksum[ZS_CHECKSUM_SIZE * 2 + 1];
+        zs_client_checksum_hex (info->checksum, checksum);
+        printf ("name:     %s\nsize:     %" PRIu64 "\nchecksum: %s\nversion:  %" PRIu64
+                "\nreplicas: %u/%u\nbuckets:  %s\n",
+                info->name, info->size, checksum, info->version, info->actual, info->desired,
+                info->buckets);
+    }
+    zs_fileinfo_destroy (&info);
+    zs_client_destroy (&client);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  rm and replicas
+
+static int
+s_rm (context_t *context, int argc, char *argv[])
+{
+    int rc = s_options ("rm", argc, argv, "h", s_help_only, s_no_options, NULL);
+    if (rc >= 0 || (rc = s_arguments ("rm", argc, 1, 1)) >= 0)
+        return rc;
+    const char *name = argv[optind];
+    if ((rc = s_bad_name (name)) >= 0)
+        return rc;
+    zs_client_t *client = s_connect (context);
+    if (!client)
+        return EXIT_FAILED;
+    rc = 0;
+    if (zs_client_remove (client, name)) {
+        char what[ZS_NAME_MAX + 16];
+        snprintf (what, sizeof (what), "rm %s", name);
+        rc = s_failed (client, what);
+    }
+    else
+        printf ("removed %s\n", name);
+    zs_client_destroy (&client);
+    return rc;
+}
+
+static int
+s_replicas (context_t *context, int argc, char *argv[])
+{
+    int rc = s_options ("replicas", argc, argv, "h", s_help_only, s_no_options, NULL);
+    if (rc >= 0 || (rc = s_arguments ("replicas", argc, 2, 2)) >= 0)
+        return rc;
+    const char *name = argv[optind];
+    uint64_t replicas;
+    if ((rc = s_bad_name (name)) >= 0)
+        return rc;
+    if (zs_parse_count (argv[optind + 1], 1, ZS_REPLICAS_MAX, &replicas))
+        return s_usage_error ("replicas: N must be 1 to %d", ZS_REPLICAS_MAX);
+    zs_client_t *client = s_connect (context);
+    if (!client)
+        return EXIT_FAILED;
+    uint8_t copies = 0;
+    rc = 0;
+    if (zs_client_set_replicas (client, name, (uint8_t) replicas, &copies)) {
+        char what[ZS_NAME_MAX + 16];
+        snprintf (what, sizeof (what), "replicas %s", name);
+        rc = s_failed (client, what);
+    }
+    else
+        printf ("%s: %" PRIu64 " replicas, %u live copies\n", name, replicas, copies);
+    zs_client_destroy (&client);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  status
+
+static void
+s_status_json (zs_proto_t *status, zs_json_t *json)
+{
+    zs_json_object (json);
+    zs_json_key (json, "buckets");
+    zs_json_array (json);
+    zlistx_t *buckets = zs_proto_buckets (status);
+    const zs_bucketinfo_t *bucket = (const zs_bucketinfo_t *) zlistx_first (buckets);
+    for (; bucket; bucket = (const zs_bucketinfo_t *) zlistx_next (buckets)) {
+        zs_json_object (json);
+        zs_json_key (json, "id");
+        zs_json_string (json, bucket->id);
+        zs_json_key (json, "zone");
+        zs_json_string (json, bucket->zone);
+        zs_json_key (json, "address");
+        zs_json_string (json, bucket->address);
+        zs_json_key (json, "state");
+        zs_json_string (json, bucket->state);
+        zs_json_key (json, "last_heartbeat_ms");
+        zs_json_number (json, bucket->heartbeat_age);
+        zs_json_key (json, "rtt_us");
+        zs_json_number (json, bucket->rtt);
+        zs_json_key (json, "files");
+        zs_json_number (json, bucket->files);
+        zs_json_key (json, "bytes_used");
+        zs_json_number (json, bucket->used);
+        zs_json_key (json, "bytes_free");
+        zs_json_number (json, bucket->free);
+        zs_json_key (json, "capacity");
+        zs_json_number (json, bucket->capacity);
+        zs_json_end (json);
+    }
+    zs_json_end (json);
+    zs_json_key (json, "files");
+    zs_json_number (json, zs_proto_files (status));
+    zs_json_key (json, "bytes");
+    zs_json_number (json, zs_proto_used (status));
+    zs_json_key (json, "under_replicated");
+    zs_json_number (json, zs_proto_under_replicated (status));
+    zs_json_key (json, "recovering");
+    zs_json_bool (json, zs_proto_recovering (status) != 0);
+    zs_json_key (json, "uptime_ms");
+    zs_json_number (json, zs_proto_uptime (status));
+    zs_json_key (json, "sequence");
+    zs_json_number (json, zs_proto_sequence (status));
+    zs_json_end (json);
+}
+
+static void
+s_status_table (zs_proto_t *status)
+{
+    char used[32], free_text[32];
+    zs_parse_format_size (zs_proto_used (status), used, sizeof (used));
+    printf ("files: %" PRIu64 " (%s)  under-replicated: %" PRIu64 "%s\n\n",
+            zs_proto_files (status), used, zs_proto_under_replicated (status),
+            zs_proto_recovering (status) ? "  (recovering: buckets still reporting)" : "");
+    printf ("%-16s %-10s %-8s %10s %10s %12s %12s\n", "BUCKET", "ZONE", "STATE", "HEARTBEAT",
+            "FILES", "USED", "FREE");
+    zlistx_t *buckets = zs_proto_buckets (status);
+    const zs_bucketinfo_t *bucket = (const zs_bucketinfo_t *) zlistx_first (buckets);
+    for (; bucket; bucket = (const zs_bucketinfo_t *) zlistx_next (buckets)) {
+        char age[32];
+        snprintf (age, sizeof (age), "%" PRIu64 " ms", bucket->heartbeat_age);
+        zs_parse_format_size (bucket->used, used, sizeof (used));
+        zs_parse_format_size (bucket->free, free_text, sizeof (free_text));
+        printf ("%-16s %-10s %-8s %10s %10" PRIu64 " %12s %12s\n", bucket->id,
+                *bucket->zone ? bucket->zone : "-", bucket->state, age, bucket->files, used,
+                free_text);
+    }
+}
+
+static int
+s_status (context_t *context, int argc, char *argv[])
+{
+    bool json = false;
+    int rc = s_options ("status", argc, argv, "h", s_json_options, s_set_flag, &json);
+    if (rc >= 0 || (rc = s_arguments ("status", argc, 0, 0)) >= 0)
+        return rc;
+    zs_client_t *client = s_connect (context);
+    if (!client)
+        return EXIT_FAILED;
+    zs_proto_t *status = zs_client_status (client);
+    rc = 0;
+    if (!status)
+        rc = s_failed (client, "status");
+    else if (json) {
+        zs_json_t *writer = zs_json_new ();
+        s_status_json (status, writer);
+        rc = s_print_json (writer);
+        zs_json_destroy (&writer);
+    }
+    else
+        s_status_table (status);
+    zs_proto_destroy (&status);
+    zs_client_destroy (&client);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  Main
+
+static const command_t s_commands[] = {
+    { "put", s_put, "LOCAL_FILE [NAME] [-r N]",
+      "Store a file (NAME defaults to its base name; LOCAL_FILE - reads standard input).",
+      "  -r, --replicas N   copies to keep, 1 to 16 (default: the gateway's)\n" },
+    { "get", s_get, "NAME [-o OUT]",
+      "Fetch a file to OUT, or to standard output when OUT is - or not given.",
+      "  -o, --output OUT   write here; the file appears only when complete and verified\n" },
+    { "ls", s_ls, "[--json]", "List your files: size, live copies / replica count, name.",
+      "  --json   one JSON array\n" },
+    { "stat", s_stat, "NAME [--json]",
+      "Show one file: size, checksum, version, replicas, buckets holding it.",
+      "  --json   one JSON object\n" },
+    { "rm", s_rm, "NAME", "Remove a file, every copy of it.", "" },
+    { "replicas", s_replicas, "NAME N", "Change the number of copies of a stored file.", "" },
+    { "status", s_status, "[--json]",
+      "Show the cluster: buckets, their state, heartbeat age and usage.",
+      "  --json   one JSON object\n" },
+};
+
+#define COMMAND_COUNT (sizeof (s_commands) / sizeof (s_commands[0]))
+
+static const command_t *
+s_find_command (const char *name)
+{
+    for (size_t index = 0; index < COMMAND_COUNT; index++)
+        if (streq (s_commands[index].name, name))
+            return &s_commands[index];
+    return NULL;
+}
+
+static void
+s_usage (FILE *stream)
+{
+    fprintf (stream, "usage: zstore [-g ENDPOINT] [-u USER] [--timeout SEC] COMMAND ...\n\n");
+    for (size_t index = 0; index < COMMAND_COUNT; index++)
+        fprintf (stream, "  %-8s %-26s %s\n", s_commands[index].name, s_commands[index].usage,
+                 s_commands[index].summary);
+    fprintf (stream,
+             "\n"
+             "  -g, --gateway ENDPOINT   the gateway's client endpoint (default $ZSTORE_GATEWAY,\n"
+             "                           else tcp://127.0.0.1:5555)\n"
+             "  -u, --user USER          whose files (default $ZSTORE_USER, else your login)\n"
+             "  --timeout SEC            how long to wait for the gateway (default 10)\n"
+             "  -h, --help               this help; COMMAND --help for a command's\n"
+             "\n"
+             "Exit status: 0 success, 1 the operation failed, 2 wrong usage.\n");
+}
+
+static const char *
+s_login_name (void)
+{
+    const char *user = getenv ("ZSTORE_USER");
+    if (user && *user)
+        return user;
+    struct passwd *entry = getpwuid (geteuid ());
+    return entry ? entry->pw_name : NULL;
+}
+
+int
+main (int argc, char *argv[])
+{
+    static const struct option options[] = {
+        { "gateway", required_argument, NULL, 'g' },
+        { "user", required_argument, NULL, 'u' },
+        { "timeout", required_argument, NULL, 't' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *gateway = getenv ("ZSTORE_GATEWAY");
+    context_t context = { gateway && *gateway ? gateway : "tcp://127.0.0.1:5555", s_login_name (),
+                          10000 };
+    opterr = 0;
+    int option;
+    while ((option = getopt_long (argc, argv, "+g:u:h", options, NULL)) != -1) {
+        uint64_t seconds;
+        switch (option) {
+            case 'g': context.endpoint = optarg; break;
+            case 'u': context.user = optarg; break;
+            case 't':
+                if (zs_parse_count (optarg, 1, 86400, &seconds))
+                    return s_usage_error ("--timeout must be 1 to 86400 seconds");
+                context.timeout = (int64_t) seconds * 1000;
+                break;
+            case 'h': s_usage (stdout); return 0;
+            default: return s_usage_error ("unknown option or missing value '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return s_usage_error ("no command given");
+    const command_t *command = s_find_command (argv[optind]);
+    if (!command)
+        return s_usage_error ("unknown command '%s'", argv[optind]);
+    if (!context.user)
+        return s_usage_error ("no user: give -u USER or set ZSTORE_USER");
+    const char *problem = zs_name_check_user (context.user);
+    if (problem)
+        return s_usage_error ("bad user '%s': %s", context.user, problem);
+    zsys_init ();
+    zsys_set_logstream (stderr);
+    return command->run (&context, argc - optind, argv + optind);
+}

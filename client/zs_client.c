@@ -1,0 +1,560 @@
+/*  zs_client - the zstore client library
+*/
+
+#include "zs_client.h"
+#include "zs_crc32c.h"
+#include "zs_name.h"
+
+#include <sodium.h>
+#include <stdarg.h>
+#include <sys/stat.h>
+
+#define TIMEOUT_DEFAULT 10000 //  ms
+#define ATTEMPT_MAX     2500  //  ms to wait before sending an idempotent request again
+#define RETRY_PAUSE     250   //  ms between tries while the gateway recovers
+
+struct _zs_client_t {
+    char *endpoint;        //  Gateway's client endpoint
+    char *user;            //  Whose files
+    zsock_t *socket;       //  DEALER to the gateway
+    zpoller_t *poller;     //  Waits on the socket
+    zs_proto_t *request;   //  Message sent
+    zs_proto_t *reply;     //  Message received
+    uint64_t next_id;      //  Last request id used
+    int64_t timeout;       //  ms to wait for the gateway
+    int status;            //  ZS_STATUS_ of the last failure
+    bool refused;          //  The gateway itself answered FAILED
+    char error[512];       //  Why the last call failed
+};
+
+static int
+s_failed (zs_client_t *self, int status, const char *format, ...) CHECK_PRINTF (3);
+
+static int
+s_failed (zs_client_t *self, int status, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    vsnprintf (self->error, sizeof (self->error), format, args);
+    va_end (args);
+    self->status = status;
+    return -1;
+}
+
+static void
+s_connect (zs_client_t *self)
+{
+    if (self->socket) {
+        zpoller_destroy (&self->poller);
+        zsock_destroy (&self->socket);
+    }
+    self->socket = zsock_new (ZMQ_DEALER);
+    assert (self->socket);
+    //  Long enough for a last CANCEL to leave before the process does
+    zsock_set_linger (self->socket, 200);
+    zsock_set_sndtimeo (self->socket, (int) self->timeout);
+    zsock_connect (self->socket, "%s", self->endpoint);
+    self->poller = zpoller_new (self->socket, NULL);
+}
+
+zs_client_t *
+zs_client_new (const char *endpoint, const char *user)
+{
+    if (!endpoint || zs_name_check_user (user) || sodium_init () < 0) {
+        errno = EINVAL;
+        return NULL;
+    }
+    zs_client_t *self = (zs_client_t *) zmalloc (sizeof (zs_client_t));
+    if (!self)
+        return NULL;
+    self->endpoint = strdup (endpoint);
+    self->user = strdup (user);
+    self->request = zs_proto_new ();
+    self->reply = zs_proto_new ();
+    self->timeout = TIMEOUT_DEFAULT;
+    self->next_id = randombytes_random ();
+    zsock_t *probe = zsock_new (ZMQ_DEALER);
+    bool valid = probe && zsock_connect (probe, "%s", endpoint) == 0;
+    zsock_destroy (&probe);
+    if (!valid) {
+        zs_client_destroy (&self);
+        errno = EINVAL;
+        return NULL;
+    }
+    s_connect (self);
+    return self;
+}
+
+void
+zs_client_destroy (zs_client_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        zs_client_t *self = *self_p;
+        zpoller_destroy (&self->poller);
+        zsock_destroy (&self->socket);
+        zs_proto_destroy (&self->request);
+        zs_proto_destroy (&self->reply);
+        free (self->endpoint);
+        free (self->user);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+zs_client_set_timeout (zs_client_t *self, int64_t timeout)
+{
+    assert (self);
+    self->timeout = timeout > 0 ? timeout : TIMEOUT_DEFAULT;
+    zsock_set_sndtimeo (self->socket, (int) self->timeout);
+}
+
+const char *
+zs_client_error (zs_client_t *self)
+{
+    assert (self);
+    return self->error;
+}
+
+int
+zs_client_status_code (zs_client_t *self)
+{
+    assert (self);
+    return self->status;
+}
+
+void
+zs_client_checksum_hex (const byte *checksum, char *text)
+{
+    sodium_bin2hex (text, ZS_CHECKSUM_SIZE * 2 + 1, checksum, ZS_CHECKSUM_SIZE);
+}
+
+//  Clears the last failure: called as each method starts
+static void
+s_begin (zs_client_t *self)
+{
+    self->status = ZS_STATUS_OK;
+    self->error[0] = 0;
+    self->refused = false;
+}
+
+static int
+s_send (zs_client_t *self)
+{
+    if (zs_proto_send (self->request, self->socket))
+        return s_failed (self, ZS_STATUS_UNAVAILABLE, "cannot send to the gateway at %s: %s",
+                         self->endpoint, zmq_strerror (errno));
+    return 0;
+}
+
+//  Waits up to until (monotonic ms) for a reply to request; 0 when one came,
+//  -1 on timeout or interrupt. Replies to other requests are dropped.
+static int
+s_wait (zs_client_t *self, uint64_t request, int64_t until)
+{
+    while (true) {
+        int64_t left = until - zclock_mono ();
+        if (left <= 0)
+            return -1;
+        void *which = zpoller_wait (self->poller, (int) left);
+        if (!which) {
+            if (zpoller_terminated (self->poller))
+                return s_failed (self, ZS_STATUS_TIMEOUT, "interrupted");
+            continue;
+        }
+        if (zs_proto_recv (self->reply, self->socket) == 0
+            && zs_proto_request (self->reply) == request)
+            return 0;
+    }
+}
+
+static int
+s_failure_reply (zs_client_t *self)
+{
+    self->refused = true;
+    return s_failed (self, zs_proto_status (self->reply), "%s", zs_proto_reason (self->reply));
+}
+
+static int
+s_unreachable (zs_client_t *self)
+{
+    if (zsys_interrupted)
+        return s_failed (self, ZS_STATUS_TIMEOUT, "interrupted");
+    return s_failed (self, ZS_STATUS_TIMEOUT, "no answer from the gateway at %s within %" PRId64
+                     " ms", self->endpoint, self->timeout);
+}
+
+//  Sends self->request and waits for its reply, sending it again on a new
+//  connection when the gateway is silent or recovering, if idempotent.
+//  Returns 0 with the reply in self->reply, which may be FAILED.
+static int
+s_call (zs_client_t *self, bool idempotent)
+{
+    int64_t deadline = zclock_mono () + self->timeout;
+    uint64_t request = ++self->next_id;
+    while (true) {
+        zs_proto_set_request (self->request, request);
+        if (s_send (self))
+            return -1;
+        int64_t attempt = zclock_mono () + (idempotent ? ATTEMPT_MAX : self->timeout);
+        if (s_wait (self, request, attempt < deadline ? attempt : deadline) == 0) {
+            bool recovering = zs_proto_id (self->reply) == ZS_PROTO_FAILED
+                           && zs_proto_status (self->reply) == ZS_STATUS_RECOVERING;
+            if (!recovering || !idempotent || zclock_mono () + RETRY_PAUSE >= deadline)
+                return 0;
+            zclock_sleep (RETRY_PAUSE);
+        }
+        else if (zsys_interrupted || zclock_mono () >= deadline || !idempotent)
+            return s_unreachable (self);
+        else
+            s_connect (self);
+        request = ++self->next_id;
+    }
+}
+
+static void
+s_file_request (zs_client_t *self, int id, const char *name)
+{
+    zs_proto_reset (self->request);
+    zs_proto_set_id (self->request, id);
+    zs_proto_set_user (self->request, self->user);
+    zs_proto_set_name (self->request, name);
+}
+
+static int
+s_check_name (zs_client_t *self, const char *name)
+{
+    s_begin (self);
+    const char *problem = zs_name_check_file (name);
+    if (problem)
+        return s_failed (self, ZS_STATUS_BAD_REQUEST, "bad name: %s", problem);
+    return 0;
+}
+
+//  Reads up to a full chunk; returns the bytes read, 0 at the end, -1 on error
+static ssize_t
+s_read_chunk (int fd, byte *buffer)
+{
+    size_t got = 0;
+    while (got < ZS_CHUNK_SIZE) {
+        ssize_t size = read (fd, buffer + got, ZS_CHUNK_SIZE - got);
+        if (size < 0 && errno == EINTR && !zsys_interrupted)
+            continue;
+        if (size < 0)
+            return -1;
+        if (size == 0)
+            break;
+        got += (size_t) size;
+    }
+    return (ssize_t) got;
+}
+
+static void
+s_cancel (zs_client_t *self, uint64_t request)
+{
+    zs_proto_reset (self->request);
+    zs_proto_set_id (self->request, ZS_PROTO_CANCEL);
+    zs_proto_set_request (self->request, request);
+    zs_proto_send (self->request, self->socket);
+}
+
+int
+zs_client_put (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint64_t *version,
+               uint8_t *copies)
+{
+    assert (self);
+    if (s_check_name (self, name))
+        return -1;
+    struct stat info;
+    uint64_t size_hint = fstat (fd, &info) == 0 && S_ISREG (info.st_mode)
+                           ? (uint64_t) info.st_size
+                           : UINT64_MAX;
+    byte *buffer = (byte *) malloc (ZS_CHUNK_SIZE);
+    if (!buffer)
+        return s_failed (self, ZS_STATUS_INTERNAL, "out of memory");
+    crypto_generichash_state hash;
+    crypto_generichash_init (&hash, NULL, 0, ZS_CHECKSUM_SIZE);
+    uint64_t request = ++self->next_id;
+    s_file_request (self, ZS_PROTO_PUT_BEGIN, name);
+    zs_proto_set_request (self->request, request);
+    zs_proto_set_size (self->request, size_hint);
+    zs_proto_set_replicas (self->request, replicas);
+    int rc = s_send (self);
+    uint32_t sent = 0, limit = ZS_WINDOW;
+    uint64_t bytes = 0;
+    bool end_sent = false;
+    int64_t deadline = zclock_mono () + self->timeout;
+    while (rc == 0) {
+        //  Send what the credit allows, then wait for more credit or the answer
+        while (!end_sent && sent < limit) {
+            ssize_t size = s_read_chunk (fd, buffer);
+            if (size < 0) {
+                rc = s_failed (self, ZS_STATUS_BAD_REQUEST, "cannot read the input: %s",
+                               strerror (errno));
+                break;
+            }
+            zs_proto_reset (self->request);
+            zs_proto_set_request (self->request, request);
+            if (size == 0) {
+                byte checksum[ZS_CHECKSUM_SIZE];
+                crypto_generichash_final (&hash, checksum, sizeof (checksum));
+                zs_proto_set_id (self->request, ZS_PROTO_PUT_END);
+                zs_proto_set_size (self->request, bytes);
+                zs_proto_set_checksum (self->request, checksum);
+                end_sent = true;
+            }
+            else {
+                crypto_generichash_update (&hash, buffer, (size_t) size);
+                zframe_t *data = zframe_new (buffer, (size_t) size);
+                zs_proto_set_id (self->request, ZS_PROTO_PUT_CHUNK);
+                zs_proto_set_seq (self->request, sent++);
+                zs_proto_set_crc (self->request, zs_crc32c (0, buffer, (size_t) size));
+                zs_proto_set_data (self->request, &data);
+                bytes += (uint64_t) size;
+            }
+            if ((rc = s_send (self)))
+                break;
+        }
+        if (rc)
+            break;
+        if (s_wait (self, request, deadline)) {
+            rc = s_unreachable (self);
+            break;
+        }
+        deadline = zclock_mono () + self->timeout;
+        int id = zs_proto_id (self->reply);
+        if (id == ZS_PROTO_PUT_CREDIT) {
+            if (zs_proto_limit (self->reply) > limit)
+                limit = zs_proto_limit (self->reply);
+        }
+        else if (id == ZS_PROTO_PUT_OK) {
+            if (version)
+                *version = zs_proto_version (self->reply);
+            if (copies)
+                *copies = zs_proto_copies (self->reply);
+            break;
+        }
+        else if (id == ZS_PROTO_FAILED) {
+            rc = s_failure_reply (self);
+            break;
+        }
+    }
+    //  Unless the gateway ended it, tell it to let the put go
+    if (rc && !self->refused)
+        s_cancel (self, request);
+    free (buffer);
+    return rc;
+}
+
+//  Writes all of a chunk to fd
+static int
+s_write_all (int fd, const byte *data, size_t size)
+{
+    while (size > 0) {
+        ssize_t written = write (fd, data, size);
+        if (written < 0 && errno == EINTR)
+            continue;
+        if (written < 0)
+            return -1;
+        data += written;
+        size -= (size_t) written;
+    }
+    return 0;
+}
+
+//  Receives a file's chunks after GET_BEGIN, writing them to fd. Returns 0,
+//  or -1; *written tells how many bytes reached fd.
+static int
+s_receive (zs_client_t *self, uint64_t request, int fd, uint64_t *written)
+{
+    uint64_t size = zs_proto_size (self->reply);
+    byte expected[ZS_CHECKSUM_SIZE];
+    memcpy (expected, zs_proto_checksum (self->reply), ZS_CHECKSUM_SIZE);
+    uint32_t chunks = (uint32_t) ((size + ZS_CHUNK_SIZE - 1) / ZS_CHUNK_SIZE);
+    crypto_generichash_state hash;
+    crypto_generichash_init (&hash, NULL, 0, ZS_CHECKSUM_SIZE);
+    for (uint32_t seq = 0; seq < chunks; seq++) {
+        if (s_wait (self, request, zclock_mono () + self->timeout))
+            return s_unreachable (self);
+        if (zs_proto_id (self->reply) == ZS_PROTO_FAILED)
+            return s_failure_reply (self);
+        if (zs_proto_id (self->reply) != ZS_PROTO_GET_CHUNK || zs_proto_seq (self->reply) != seq)
+            return s_failed (self, ZS_STATUS_INTERNAL, "chunk %u arrived out of order", seq);
+        zframe_t *data = zs_proto_data (self->reply);
+        size_t expected_size = seq + 1 < chunks ? ZS_CHUNK_SIZE
+                                                : (size_t) (size - (uint64_t) seq * ZS_CHUNK_SIZE);
+        if (zframe_size (data) != expected_size
+            || zs_crc32c (0, zframe_data (data), zframe_size (data)) != zs_proto_crc (self->reply))
+            return s_failed (self, ZS_STATUS_CORRUPT, "chunk %u arrived damaged", seq);
+        crypto_generichash_update (&hash, zframe_data (data), zframe_size (data));
+        if (s_write_all (fd, zframe_data (data), zframe_size (data)))
+            return s_failed (self, ZS_STATUS_INTERNAL, "cannot write the output: %s",
+                             strerror (errno));
+        *written += zframe_size (data);
+        zs_proto_reset (self->request);
+        zs_proto_set_id (self->request, ZS_PROTO_GET_CREDIT);
+        zs_proto_set_request (self->request, request);
+        zs_proto_set_limit (self->request, seq + 1 + ZS_WINDOW);
+        if (s_send (self))
+            return -1;
+    }
+    byte checksum[ZS_CHECKSUM_SIZE];
+    crypto_generichash_final (&hash, checksum, sizeof (checksum));
+    if (memcmp (checksum, expected, ZS_CHECKSUM_SIZE))
+        return s_failed (self, ZS_STATUS_CORRUPT,
+                         "the content does not match its checksum: not a good copy");
+    return 0;
+}
+
+int
+zs_client_get (zs_client_t *self, const char *name, int fd, zs_fileinfo_t **info)
+{
+    assert (self);
+    if (s_check_name (self, name))
+        return -1;
+    int64_t deadline = zclock_mono () + self->timeout;
+    while (true) {
+        s_file_request (self, ZS_PROTO_GET, name);
+        if (s_call (self, true))
+            return -1;
+        if (zs_proto_id (self->reply) == ZS_PROTO_FAILED)
+            return s_failure_reply (self);
+        if (zs_proto_id (self->reply) != ZS_PROTO_GET_BEGIN)
+            return s_failed (self, ZS_STATUS_INTERNAL, "unexpected %s from the gateway",
+                             zs_proto_command (self->reply));
+        if (info) {
+            *info = zs_fileinfo_new ();
+            free ((*info)->name);
+            (*info)->name = strdup (name);
+            (*info)->version = zs_proto_version (self->reply);
+            (*info)->size = zs_proto_size (self->reply);
+            memcpy ((*info)->checksum, zs_proto_checksum (self->reply), ZS_CHECKSUM_SIZE);
+        }
+        uint64_t request = zs_proto_request (self->reply), written = 0;
+        if (s_receive (self, request, fd, &written) == 0)
+            return 0;
+        //  Nothing written yet and the gateway went silent: ask again
+        bool again = written == 0 && self->status == ZS_STATUS_TIMEOUT && !zsys_interrupted
+                  && zclock_mono () < deadline;
+        if (!self->refused)
+            s_cancel (self, request);
+        if (info)
+            zs_fileinfo_destroy (info);
+        if (!again)
+            return -1;
+        s_connect (self);
+    }
+}
+
+zs_fileinfo_t *
+zs_client_stat (zs_client_t *self, const char *name)
+{
+    assert (self);
+    if (s_check_name (self, name))
+        return NULL;
+    s_file_request (self, ZS_PROTO_STAT, name);
+    if (s_call (self, true))
+        return NULL;
+    if (zs_proto_id (self->reply) == ZS_PROTO_FAILED) {
+        s_failure_reply (self);
+        return NULL;
+    }
+    zs_fileinfo_t *entry = (zs_fileinfo_t *) zlistx_first (zs_proto_entries (self->reply));
+    if (zs_proto_id (self->reply) != ZS_PROTO_STAT_OK || !entry) {
+        s_failed (self, ZS_STATUS_INTERNAL, "unexpected answer from the gateway");
+        return NULL;
+    }
+    return zs_fileinfo_dup (entry);
+}
+
+static void
+s_fileinfo_destructor (void **item)
+{
+    zs_fileinfo_destroy ((zs_fileinfo_t **) item);
+}
+
+zlistx_t *
+zs_client_list (zs_client_t *self)
+{
+    assert (self);
+    s_begin (self);
+    zlistx_t *files = zlistx_new ();
+    zlistx_set_destructor (files, s_fileinfo_destructor);
+    char *cursor = strdup ("");
+    bool more = true;
+    while (more) {
+        zs_proto_reset (self->request);
+        zs_proto_set_id (self->request, ZS_PROTO_LIST);
+        zs_proto_set_user (self->request, self->user);
+        zs_proto_set_name (self->request, cursor);
+        if (s_call (self, true)) {
+            zlistx_destroy (&files);
+            break;
+        }
+        if (zs_proto_id (self->reply) != ZS_PROTO_LIST_OK) {
+            s_failure_reply (self);
+            zlistx_destroy (&files);
+            break;
+        }
+        zlistx_t *entries = zs_proto_entries (self->reply);
+        const zs_fileinfo_t *entry = (const zs_fileinfo_t *) zlistx_first (entries);
+        for (; entry; entry = (const zs_fileinfo_t *) zlistx_next (entries))
+            zlistx_add_end (files, zs_fileinfo_dup (entry));
+        free (cursor);
+        cursor = strdup (zs_proto_name (self->reply));
+        more = zs_proto_more (self->reply) && *cursor;
+    }
+    free (cursor);
+    return files;
+}
+
+int
+zs_client_remove (zs_client_t *self, const char *name)
+{
+    assert (self);
+    if (s_check_name (self, name))
+        return -1;
+    s_file_request (self, ZS_PROTO_REMOVE, name);
+    if (s_call (self, false))
+        return -1;
+    if (zs_proto_id (self->reply) != ZS_PROTO_REMOVE_OK)
+        return s_failure_reply (self);
+    return 0;
+}
+
+int
+zs_client_set_replicas (zs_client_t *self, const char *name, uint8_t replicas, uint8_t *copies)
+{
+    assert (self);
+    if (s_check_name (self, name))
+        return -1;
+    s_file_request (self, ZS_PROTO_REPLICAS, name);
+    zs_proto_set_replicas (self->request, replicas);
+    if (s_call (self, false))
+        return -1;
+    if (zs_proto_id (self->reply) != ZS_PROTO_REPLICAS_OK)
+        return s_failure_reply (self);
+    if (copies)
+        *copies = zs_proto_copies (self->reply);
+    return 0;
+}
+
+zs_proto_t *
+zs_client_status (zs_client_t *self)
+{
+    assert (self);
+    s_begin (self);
+    zs_proto_reset (self->request);
+    zs_proto_set_id (self->request, ZS_PROTO_STATUS);
+    if (s_call (self, true))
+        return NULL;
+    if (zs_proto_id (self->reply) != ZS_PROTO_STATUS_OK) {
+        s_failure_reply (self);
+        return NULL;
+    }
+    //  Hand the reply over and keep a fresh one
+    zs_proto_t *status = self->reply;
+    self->reply = zs_proto_new ();
+    return status;
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Files of 0 B to 100 MiB, random bytes, with 1, 2 and 3 replicas on 3
+# buckets: back byte for byte, with the right checksum, and on exactly N
+# buckets' disks. Also standard input and output.
+source "$(dirname "$0")/lib.sh"
+
+start_cluster 3
+
+for size in 0 1 4096 1048576 1048577 104857600; do
+    random_file "$WORK/in" "$size"
+    checksum=$(b2sum -l 256 "$WORK/in" | cut -d' ' -f1)
+    for replicas in 1 2 3; do
+        name="sizes/$size-r$replicas"
+        zs put "$WORK/in" "$name" -r "$replicas" >/dev/null || fail "put $name"
+        zs get "$name" -o "$WORK/out" || fail "get $name"
+        cmp -s "$WORK/in" "$WORK/out" || fail "$name came back different"
+        stat=$(zs stat "$name" --json)
+        [ "$(jq -r .size <<<"$stat")" = "$size" ] || fail "$name: stat size $stat"
+        [ "$(jq -r .checksum <<<"$stat")" = "$checksum" ] || fail "$name: stat checksum"
+        [ "$(jq -r .replicas.desired <<<"$stat")" = "$replicas" ] || fail "$name: desired $stat"
+        [ "$(jq -r .replicas.actual <<<"$stat")" = "$replicas" ] || fail "$name: actual $stat"
+        [ "$(jq '.buckets | length' <<<"$stat")" = "$replicas" ] || fail "$name: buckets $stat"
+        [ "$(copies_on_disk "$ZS_USER" "$name")" = "$replicas" ] || fail "$name: copies on disk"
+    done
+    ok "$size bytes with 1, 2 and 3 replicas"
+done
+
+random_file "$WORK/in" 3000000
+zs put - piped <"$WORK/in" >/dev/null || fail "put from standard input"
+zs get piped >"$WORK/out" || fail "get to standard output"
+cmp -s "$WORK/in" "$WORK/out" || fail "standard input to standard output differs"
+[ "$(copies_on_disk "$ZS_USER" piped)" = 2 ] || fail "default replica count is not 2"
+ok "standard input and output, default of 2 replicas"
+
+zs put "$WORK/in" >/dev/null || fail "put without a name"
+zs stat in >/dev/null || fail "the name defaults to the base name"
+ok "name defaults to the file's base name"
+
+name='photos/2024/été 日本.jpg'
+zs put "$WORK/in" "$name" >/dev/null || fail "put of a UTF-8 name with slashes"
+zs get "$name" -o "$WORK/out" && cmp -s "$WORK/in" "$WORK/out" || fail "get of a UTF-8 name"
+zs ls --json | jq -e --arg n "$name" 'map(.name) | index($n) != null' >/dev/null \
+    || fail "ls does not show $name"
+ok "UTF-8 names with '/'"

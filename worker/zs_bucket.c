@@ -1,0 +1,334 @@
+/*  zs_bucket - a bucket server
+
+    States: REGISTERING (REGISTER sent, no WELCOME yet) and REGISTERED. Any
+    message from the gateway proves it alive. Silence for liveness
+    heartbeats in either state means a new socket and a new REGISTER.
+*/
+
+#include "zs_bucket.h"
+#include "zs_disk.h"
+#include "zs_name.h"
+#include "zs_proto.h"
+#include "zs_store.h"
+
+#define WORKERS_MAX       16
+#define HEARTBEAT_DEFAULT 1000  //  ms, until the gateway says otherwise
+#define LIVENESS_DEFAULT  3
+#define BACKOFF_MIN       1000  //  ms between registrations, doubling...
+#define BACKOFF_MAX       32000 //  ... up to this
+
+typedef enum { REGISTERING, REGISTERED } state_t;
+
+typedef struct {
+    zsock_t *pipe;                  //  Our actor pipe
+    zpoller_t *poller;              //  Pipe, gateway and workers
+    zsock_t *gateway;               //  DEALER to the gateway, NULL before START
+    zactor_t *workers[WORKERS_MAX]; //  Disk workers
+    size_t worker_count;
+    zs_store_t *store;              //  Data folder
+    zs_proto_t *message;            //  Message from the gateway
+    zs_proto_t *reply;              //  Message to the gateway
+    char *id;                       //  Bucket id
+    char *zone;                     //  Failure zone
+    char *endpoint;                 //  Gateway's bucket endpoint
+    state_t state;
+    int64_t heartbeat;              //  ms between heartbeats
+    int64_t liveness;               //  Heartbeats missed before the gateway counts as gone
+    int64_t last_heard;             //  When the gateway last spoke
+    int64_t last_sent;              //  When we last spoke
+    int64_t next_register;          //  When to register again if no WELCOME came
+    int64_t backoff;                //  Current wait between registrations
+    char *last_refusal;             //  Reason of the last REFUSED, logged once
+    bool verbose;
+    bool terminated;
+} self_t;
+
+static self_t *
+s_self_new (zsock_t *pipe)
+{
+    self_t *self = (self_t *) zmalloc (sizeof (self_t));
+    assert (self);
+    self->pipe = pipe;
+    self->poller = zpoller_new (pipe, NULL);
+    self->message = zs_proto_new ();
+    self->reply = zs_proto_new ();
+    self->heartbeat = HEARTBEAT_DEFAULT;
+    self->liveness = LIVENESS_DEFAULT;
+    self->backoff = BACKOFF_MIN;
+    return self;
+}
+
+static void
+s_self_destroy (self_t **self_p)
+{
+    if (*self_p) {
+        self_t *self = *self_p;
+        for (size_t index = 0; index < self->worker_count; index++)
+            zactor_destroy (&self->workers[index]);
+        zsock_destroy (&self->gateway);
+        zs_store_destroy (&self->store);
+        zs_proto_destroy (&self->message);
+        zs_proto_destroy (&self->reply);
+        zpoller_destroy (&self->poller);
+        free (self->id);
+        free (self->zone);
+        free (self->endpoint);
+        free (self->last_refusal);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_send (self_t *self)
+{
+    if (self->verbose)
+        zs_proto_print (self->reply, "bucket >");
+    if (self->gateway && zs_proto_send (self->reply, self->gateway) == 0)
+        self->last_sent = zclock_mono ();
+    zs_proto_reset (self->reply);
+}
+
+//  A fresh socket and a REGISTER on it, as the Paranoid Pirate pattern does
+static void
+s_register (self_t *self)
+{
+    if (self->gateway) {
+        zpoller_remove (self->poller, self->gateway);
+        zsock_destroy (&self->gateway);
+    }
+    //  Work in progress belongs to the old connection
+    for (size_t index = 0; index < self->worker_count; index++)
+        zstr_send (self->workers[index], "RESET");
+    self->gateway = zsock_new (ZMQ_DEALER);
+    assert (self->gateway);
+    zsock_set_linger (self->gateway, 0);
+    zsock_set_sndtimeo (self->gateway, 0);
+    zsock_set_sndhwm (self->gateway, 10000);
+    zsock_connect (self->gateway, "%s", self->endpoint);
+    zpoller_add (self->poller, self->gateway);
+
+    zs_proto_set_id (self->reply, ZS_PROTO_REGISTER);
+    zs_proto_set_bucket (self->reply, self->id);
+    zs_proto_set_zone (self->reply, self->zone);
+    zs_proto_set_instance (self->reply, zs_store_instance (self->store));
+    zs_proto_set_capacity (self->reply, zs_store_capacity (self->store));
+    zs_proto_set_used (self->reply, zs_store_used (self->store));
+    zs_proto_set_free (self->reply, zs_store_free (self->store));
+    zs_proto_set_files (self->reply, zs_store_files (self->store));
+    s_send (self);
+
+    int64_t now = zclock_mono ();
+    self->state = REGISTERING;
+    self->last_heard = now;
+    self->next_register = now + self->backoff;
+    self->backoff = self->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX : self->backoff * 2;
+}
+
+static void
+s_heartbeat (self_t *self, uint64_t clock)
+{
+    zs_proto_set_id (self->reply, ZS_PROTO_HEARTBEAT);
+    zs_proto_set_clock (self->reply, clock);
+    zs_proto_set_used (self->reply, zs_store_used (self->store));
+    zs_proto_set_free (self->reply, zs_store_free (self->store));
+    zs_proto_set_files (self->reply, zs_store_files (self->store));
+    s_send (self);
+}
+
+//  Sends a gateway message on to the disk worker that owns its transfer
+static void
+s_to_worker (self_t *self, uint64_t transfer)
+{
+    zactor_t *worker = self->workers[transfer % self->worker_count];
+    zs_proto_send (self->message, zactor_sock (worker));
+}
+
+static void
+s_handle_gateway (self_t *self)
+{
+    if (zs_proto_recv (self->message, self->gateway)) {
+        zsys_warning ("bucket %s: bad message from the gateway: %s", self->id,
+                      zs_proto_error (self->message));
+        return;
+    }
+    self->last_heard = zclock_mono ();
+    if (self->verbose)
+        zs_proto_print (self->message, "bucket <");
+    switch (zs_proto_id (self->message)) {
+        case ZS_PROTO_WELCOME:
+            if (self->state == REGISTERING)
+                zsys_info ("bucket %s: registered with the gateway at %s", self->id,
+                           self->endpoint);
+            self->state = REGISTERED;
+            self->backoff = BACKOFF_MIN;
+            zstr_free (&self->last_refusal);
+            if (zs_proto_heartbeat (self->message) > 0)
+                self->heartbeat = zs_proto_heartbeat (self->message);
+            if (zs_proto_liveness (self->message) > 0)
+                self->liveness = zs_proto_liveness (self->message);
+            //  The inventory goes out in batches, one per INVENTORY_ACK
+            zs_proto_send (self->message, zactor_sock (self->workers[0]));
+            break;
+        case ZS_PROTO_INVENTORY_ACK:
+            zs_proto_send (self->message, zactor_sock (self->workers[0]));
+            break;
+        case ZS_PROTO_REFUSED:
+            if (!self->last_refusal || strneq (self->last_refusal, zs_proto_reason (self->message)))
+                zsys_error ("bucket %s: the gateway refused us: %s (retrying)", self->id,
+                            zs_proto_reason (self->message));
+            free (self->last_refusal);
+            self->last_refusal = strdup (zs_proto_reason (self->message));
+            self->state = REGISTERING;
+            break;
+        case ZS_PROTO_REREGISTER:
+            zsys_info ("bucket %s: the gateway does not know us: registering", self->id);
+            self->backoff = BACKOFF_MIN;
+            s_register (self);
+            break;
+        case ZS_PROTO_HEARTBEAT:
+            s_heartbeat (self, zs_proto_clock (self->message));
+            break;
+        case ZS_PROTO_STORE_BEGIN:
+        case ZS_PROTO_STORE_CHUNK:
+        case ZS_PROTO_STORE_END:
+        case ZS_PROTO_FETCH:
+        case ZS_PROTO_FETCH_CREDIT:
+        case ZS_PROTO_ABORT:
+        case ZS_PROTO_DROP:
+        case ZS_PROTO_DELETE:
+        case ZS_PROTO_FORGET:
+        case ZS_PROTO_SET_REPLICAS:
+            if (self->state == REGISTERED)
+                s_to_worker (self, zs_proto_transfer (self->message));
+            break;
+        default:
+            zsys_warning ("bucket %s: unexpected %s from the gateway", self->id,
+                          zs_proto_command (self->message));
+            break;
+    }
+}
+
+//  Replies of a disk worker go to the gateway as they are
+static void
+s_handle_worker (self_t *self, zsock_t *worker)
+{
+    zmsg_t *msg = zmsg_recv (worker);
+    if (msg && self->gateway) {
+        if (zmsg_send (&msg, self->gateway) == 0)
+            self->last_sent = zclock_mono ();
+        else if (self->verbose)
+            zsys_debug ("bucket %s: gateway queue full, reply dropped", self->id);
+    }
+    zmsg_destroy (&msg);
+}
+
+static void
+s_start (self_t *self, zmsg_t *request)
+{
+    char *id = zmsg_popstr (request), *zone = zmsg_popstr (request);
+    char *data = zmsg_popstr (request), *endpoint = zmsg_popstr (request);
+    char *capacity = zmsg_popstr (request), *workers = zmsg_popstr (request);
+    char error[512] = "";
+    if (!workers)
+        snprintf (error, sizeof (error), "START needs six arguments");
+    else if (self->store)
+        snprintf (error, sizeof (error), "already started");
+    else if (zs_name_check_bucket (id))
+        snprintf (error, sizeof (error), "bad bucket id '%s': %s", id, zs_name_check_bucket (id));
+    else if (zs_name_check_zone (zone))
+        snprintf (error, sizeof (error), "bad zone '%s': %s", zone, zs_name_check_zone (zone));
+    else if (atoi (workers) < 1 || atoi (workers) > WORKERS_MAX)
+        snprintf (error, sizeof (error), "workers must be 1 to %d", WORKERS_MAX);
+    else
+        self->store = zs_store_new (data, id, error, sizeof (error));
+    if (self->store) {
+        zs_store_set_capacity (self->store, strtoull (capacity, NULL, 10));
+        self->id = strdup (id);
+        self->zone = strdup (zone);
+        self->endpoint = strdup (endpoint);
+        self->worker_count = (size_t) atoi (workers);
+        for (size_t index = 0; index < self->worker_count; index++) {
+            self->workers[index] = zactor_new (zs_disk_actor, self->store);
+            if (self->verbose)
+                zstr_send (self->workers[index], "VERBOSE");
+            zpoller_add (self->poller, self->workers[index]);
+        }
+        zsys_info ("bucket %s: serving %s (%" PRIu64 " copies, %" PRIu64 " bytes) to %s", id,
+                   data, zs_store_files (self->store), zs_store_used (self->store), endpoint);
+        s_register (self);
+    }
+    zstr_send (self->pipe, self->store ? "OK" : error);
+    zstr_free (&id);
+    zstr_free (&zone);
+    zstr_free (&data);
+    zstr_free (&endpoint);
+    zstr_free (&capacity);
+    zstr_free (&workers);
+}
+
+static void
+s_handle_pipe (self_t *self)
+{
+    zmsg_t *request = zmsg_recv (self->pipe);
+    if (!request) {
+        self->terminated = true;
+        return;
+    }
+    char *command = zmsg_popstr (request);
+    if (streq (command, "$TERM"))
+        self->terminated = true;
+    else if (streq (command, "START"))
+        s_start (self, request);
+    else if (streq (command, "VERBOSE"))
+        self->verbose = true;
+    else if (streq (command, "TIMEOUT")) {
+        char *value = zmsg_popstr (request);
+        for (size_t index = 0; index < self->worker_count; index++)
+            zstr_sendx (self->workers[index], "TIMEOUT", value ? value : "", NULL);
+        zstr_free (&value);
+    }
+    zstr_free (&command);
+    zmsg_destroy (&request);
+}
+
+static void
+s_tick (self_t *self)
+{
+    if (!self->gateway)
+        return;
+    int64_t now = zclock_mono ();
+    int64_t silence = now - self->last_heard;
+    if (self->state == REGISTERED && silence > self->liveness * self->heartbeat) {
+        zsys_warning ("bucket %s: no word from the gateway for %" PRId64 " ms: registering again",
+                      self->id, silence);
+        s_register (self);
+    }
+    else if (self->state == REGISTERING && now >= self->next_register)
+        s_register (self);
+    else if (self->state == REGISTERED && now - self->last_sent >= self->heartbeat)
+        //  Lets a restarted gateway notice us before its first heartbeat
+        s_heartbeat (self, 0);
+}
+
+void
+zs_bucket_actor (zsock_t *pipe, void *args)
+{
+    (void) args;
+    self_t *self = s_self_new (pipe);
+    zsock_signal (pipe, 0);
+    while (!self->terminated) {
+        int timeout = (int) (self->heartbeat / 4 > 0 ? self->heartbeat / 4 : 1);
+        zsock_t *which = (zsock_t *) zpoller_wait (self->poller, timeout);
+        if (which == pipe)
+            s_handle_pipe (self);
+        else if (which && which == self->gateway)
+            s_handle_gateway (self);
+        else if (which)
+            s_handle_worker (self, which);
+        else if (zpoller_terminated (self->poller))
+            break;
+        s_tick (self);
+    }
+    s_self_destroy (&self);
+}

@@ -1,0 +1,36 @@
+/*  zs_fs - durable file system steps
+
+    The few operations that make a write survive a crash: write and fsync a
+    file, rename it into place, fsync the directory that holds it.
+*/
+
+#ifndef ZS_FS_H_INCLUDED
+#define ZS_FS_H_INCLUDED
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+//  Make directory path (relative to dir_fd) and its parents; 0 or -1/errno
+int zs_fs_mkdirs (int dir_fd, const char *path);
+
+//  Fsync the directory path (relative to dir_fd); 0 or -1/errno
+int zs_fs_sync_dir (int dir_fd, const char *path);
+
+//  Write size bytes to all of fd at offset, retrying short writes
+int zs_fs_pwrite_all (int fd, const void *data, size_t size, long long offset);
+
+//  Read size bytes from fd at offset; -1 on error or end of file
+int zs_fs_pread_all (int fd, void *data, size_t size, long long offset);
+
+//  Replace path (relative to dir_fd) with data, durably: temp file, fsync,
+//  rename, fsync of the directory. 0 or -1/errno
+int zs_fs_write_atomic (int dir_fd, const char *path, const void *data, size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

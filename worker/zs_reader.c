@@ -1,0 +1,142 @@
+/*  zs_reader - read one copy, checking every chunk
+*/
+
+#include "zs_reader.h"
+#include "zs_crc32c.h"
+#include "zs_fs.h"
+#include "zs_object.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+struct _zs_reader_t {
+    int fd;                 //  The copy
+    zs_fileinfo_t *info;    //  Its header
+    size_t header_size;     //  Bytes before the content
+    uint32_t chunks;        //  Chunks of content
+    uint32_t *crcs;         //  CRC of each chunk, big-endian
+    char reason[160];       //  Why the last call failed
+};
+
+zs_reader_t *
+zs_reader_new (zs_store_t *store, const char *user, const char *name, uint64_t version,
+               int *status)
+{
+    assert (store && user && name && status);
+    zs_reader_t *self = (zs_reader_t *) zmalloc (sizeof (zs_reader_t));
+    if (!self || !(self->info = zs_fileinfo_new ())) {
+        free (self);
+        *status = ZS_STATUS_INTERNAL;
+        return NULL;
+    }
+    char key[ZS_OBJECT_KEY_SIZE + 1], path[ZS_OBJECT_PATH_MAX];
+    zs_object_key (user, name, key);
+    zs_object_copy_path (path, key, version);
+    self->fd = openat (zs_store_fd (store), path, O_RDONLY | O_CLOEXEC);
+    if (self->fd < 0) {
+        *status = errno == ENOENT ? ZS_STATUS_NOT_FOUND : ZS_STATUS_INTERNAL;
+        zs_reader_destroy (&self);
+        return NULL;
+    }
+    *status = ZS_STATUS_CORRUPT;
+    struct stat file;
+    byte header[ZS_OBJECT_HEADER_MAX];
+    if (fstat (self->fd, &file)) {
+        *status = ZS_STATUS_INTERNAL;
+        zs_reader_destroy (&self);
+        return NULL;
+    }
+    size_t got = (uint64_t) file.st_size < sizeof (header) ? (size_t) file.st_size
+                                                           : sizeof (header);
+    if (zs_fs_pread_all (self->fd, header, got, 0)
+        || zs_object_decode_header (header, got, self->info, &self->header_size)
+        || strneq (self->info->user, user) || strneq (self->info->name, name)
+        || self->info->version != version || (self->info->flags & ZS_FILE_TOMBSTONE)
+        || zs_object_disk_size (self->info, self->header_size) != (uint64_t) file.st_size) {
+        zs_reader_destroy (&self);
+        return NULL;
+    }
+    self->chunks = zs_object_chunks (self->info->size);
+    self->crcs = (uint32_t *) malloc ((self->chunks + 1) * sizeof (uint32_t));
+    if (!self->crcs
+        || zs_fs_pread_all (self->fd, self->crcs, self->chunks * sizeof (uint32_t),
+                            (long long) (self->header_size + self->info->size))) {
+        zs_reader_destroy (&self);
+        return NULL;
+    }
+    posix_fadvise (self->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    *status = ZS_STATUS_OK;
+    return self;
+}
+
+void
+zs_reader_destroy (zs_reader_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        zs_reader_t *self = *self_p;
+        if (self->fd >= 0)
+            close (self->fd);
+        zs_fileinfo_destroy (&self->info);
+        free (self->crcs);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+const zs_fileinfo_t *
+zs_reader_info (zs_reader_t *self)
+{
+    assert (self);
+    return self->info;
+}
+
+uint32_t
+zs_reader_chunks (zs_reader_t *self)
+{
+    assert (self);
+    return self->chunks;
+}
+
+zframe_t *
+zs_reader_chunk (zs_reader_t *self, uint32_t seq, uint32_t *crc, int *status)
+{
+    assert (self && crc && status);
+    if (seq >= self->chunks) {
+        snprintf (self->reason, sizeof (self->reason), "no chunk %u in %u", seq, self->chunks);
+        *status = ZS_STATUS_BAD_REQUEST;
+        return NULL;
+    }
+    uint64_t offset = (uint64_t) seq * ZS_CHUNK_SIZE;
+    size_t size = self->info->size - offset < ZS_CHUNK_SIZE ? (size_t) (self->info->size - offset)
+                                                            : ZS_CHUNK_SIZE;
+    zframe_t *chunk = zframe_new (NULL, size);
+    if (!chunk) {
+        *status = ZS_STATUS_INTERNAL;
+        return NULL;
+    }
+    if (zs_fs_pread_all (self->fd, zframe_data (chunk), size,
+                         (long long) (self->header_size + offset))) {
+        snprintf (self->reason, sizeof (self->reason), "chunk %u unreadable: %s", seq,
+                  strerror (errno));
+        *status = errno == EIO ? ZS_STATUS_CORRUPT : ZS_STATUS_INTERNAL;
+        zframe_destroy (&chunk);
+        return NULL;
+    }
+    *crc = zs_crc32c (0, zframe_data (chunk), size);
+    if (*crc != ntohl (self->crcs[seq])) {
+        snprintf (self->reason, sizeof (self->reason), "chunk %u failed its CRC on disk", seq);
+        *status = ZS_STATUS_CORRUPT;
+        zframe_destroy (&chunk);
+        return NULL;
+    }
+    *status = ZS_STATUS_OK;
+    return chunk;
+}
+
+const char *
+zs_reader_reason (zs_reader_t *self)
+{
+    assert (self);
+    return self->reason;
+}
