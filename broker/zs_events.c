@@ -1,12 +1,12 @@
 /*  zs_events - the gateway's event stream
-*/
+ */
 
 #include "zs_events.h"
 
 struct _zs_events_t {
-    zsock_t *publisher;  //  PUB socket
-    zs_proto_t *event;   //  Event being built
-    uint64_t sequence;   //  Last sequence number used
+    zsock_t *publisher; //  PUB socket
+    zs_proto_t *event;  //  Event being built
+    uint64_t sequence;  //  Last sequence number used
 };
 
 zs_events_t *

@@ -283,8 +283,8 @@ zs_files_stored (zs_server_t *self, zs_transfer_t *transfer, const uint16_t *slo
     zs_record_t current, record;
     bool known = zs_index_get (self->index, transfer->user, transfer->name, &current);
     bool superseded = transfer->kind == ZS_TRANSFER_PUT
-                        ? known && current.version > transfer->version
-                        : !known || current.tombstone || current.version != transfer->version;
+                          ? known && current.version > transfer->version
+                          : !known || current.tombstone || current.version != transfer->version;
     if (superseded) {
         //  A later put or a removal overtook this one: its copies are stale
         for (size_t index = 0; index < count; index++)
@@ -398,7 +398,7 @@ s_remove_done (zs_server_t *self, zs_op_t *op)
 {
     zs_record_t record;
     bool current = zs_index_get (self->index, op->user, op->name, &record) && record.tombstone
-                && record.version == op->version;
+                   && record.version == op->version;
     if (current) {
         //  Who deleted is no longer pending; who failed keeps no tombstone
         for (uint8_t index = 0; index < op->done_count; index++)
@@ -457,9 +457,9 @@ s_replicas_ok (zs_server_t *self, zframe_t *client, uint64_t request, const char
 
 //  Records a new replica count on buckets, then answers the client
 static void
-s_set_replicas (zs_server_t *self, const zs_record_t *record, zs_member_t **keep,
-                size_t keep_count, zs_member_t **drop, size_t drop_count, zframe_t *client,
-                uint64_t request, const char *user, const char *name)
+s_set_replicas (zs_server_t *self, const zs_record_t *record, zs_member_t **keep, size_t keep_count,
+                zs_member_t **drop, size_t drop_count, zframe_t *client, uint64_t request,
+                const char *user, const char *name)
 {
     if (keep_count + drop_count == 0) {
         s_replicas_ok (self, client, request, user, name);
@@ -545,8 +545,7 @@ zs_files_replicas (zs_server_t *self)
         }
     }
     zs_index_put (self->index, user, name, &record);
-    s_set_replicas (self, &record, keep, keep_count, drop, drop_count, client, request, user,
-                    name);
+    s_set_replicas (self, &record, keep, keep_count, drop, drop_count, client, request, user, name);
 }
 
 void
@@ -569,8 +568,8 @@ zs_files_replicas_copied (zs_server_t *self, zs_transfer_t *transfer)
         if (!is_new)
             older[older_count++] = live[index];
     }
-    s_set_replicas (self, &record, older, older_count, NULL, 0, transfer->client,
-                    transfer->request, transfer->user, transfer->name);
+    s_set_replicas (self, &record, older, older_count, NULL, 0, transfer->client, transfer->request,
+                    transfer->user, transfer->name);
 }
 
 static void

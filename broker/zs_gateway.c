@@ -212,8 +212,8 @@ zs_server_slot_names (zs_server_t *self, const uint16_t *slots, size_t count, ch
     text[0] = 0;
     for (size_t index = 0; index < count && used < size; index++) {
         zs_member_t *member = zs_registry_slot (self->registry, slots[index]);
-        int written = snprintf (text + used, size - used, "%s%s", used ? "," : "",
-                                member ? member->id : "?");
+        int written =
+            snprintf (text + used, size - used, "%s%s", used ? "," : "", member ? member->id : "?");
         if (written > 0)
             used += (size_t) written;
     }
@@ -301,7 +301,8 @@ s_handle_bucket (zloop_t *loop, zsock_t *backend, void *arg)
         s_settle (self);
         return 0;
     }
-    zs_member_t *member = zs_registry_connected (self->registry, zs_proto_routing_id (self->message));
+    zs_member_t *member =
+        zs_registry_connected (self->registry, zs_proto_routing_id (self->message));
     if (!member) {
         //  A bucket we do not know, or no longer: it must register again
         zs_proto_set_id (self->reply, ZS_PROTO_REREGISTER);
@@ -433,8 +434,8 @@ s_start (zs_server_t *self, zmsg_t *request)
         size_t tick = (size_t) (self->heartbeat / TICKS_PER_HEARTBEAT);
         zloop_timer (self->loop, tick > 0 ? tick : 1, 0, s_tick, self);
         zstr_sendx (self->pipe, "OK", zsock_endpoint (self->frontend),
-                    zsock_endpoint (self->backend), zsock_endpoint (zs_events_socket (self->events)),
-                    NULL);
+                    zsock_endpoint (self->backend),
+                    zsock_endpoint (zs_events_socket (self->events)), NULL);
         zsys_info ("gateway: clients on %s, buckets on %s, events on %s",
                    zsock_endpoint (self->frontend), zsock_endpoint (self->backend),
                    zsock_endpoint (zs_events_socket (self->events)));

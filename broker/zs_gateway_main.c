@@ -1,5 +1,5 @@
 /*  zstore-gateway - the gateway of a zstore cluster
-*/
+ */
 
 #include "zs_gateway.h"
 #include "zs_parse.h"
@@ -9,34 +9,35 @@
 static void
 s_usage (FILE *stream)
 {
-    fprintf (stream,
-             "usage: zstore-gateway [options]\n"
-             "\n"
-             "The one address clients know: places copies on buckets, moves content,\n"
-             "watches the buckets' heartbeats and publishes cluster events.\n"
-             "\n"
-             "  --clients ENDPOINT        for clients (default tcp://127.0.0.1:5555)\n"
-             "  --buckets ENDPOINT        for buckets (default tcp://127.0.0.1:5556)\n"
-             "  --events ENDPOINT         event stream (default tcp://127.0.0.1:5557)\n"
-             "  --heartbeat MS            between heartbeats (default 1000)\n"
-             "  --liveness N              heartbeats missed before a bucket is dead (default 3)\n"
-             "  --default-replicas N      copies of a file when the client does not say (default 2)\n"
-             "  --transfer-timeout MS     a transfer with no progress this long fails\n"
-             "                            (default 30000)\n"
-             "  --recovery MS             after start, how long a file absent from the index may\n"
-             "                            still be on a bucket yet to report (default: liveness x\n"
-             "                            heartbeat)\n"
-             "  --config FILE             read settings from a ZPL file (gateway/clients,\n"
-             "                            gateway/buckets, gateway/events, gateway/heartbeat, ...);\n"
-             "                            the command line wins\n"
-             "  -v, --verbose             log every message\n"
-             "  -h, --help                this help\n");
+    fprintf (
+        stream,
+        "usage: zstore-gateway [options]\n"
+        "\n"
+        "The one address clients know: places copies on buckets, moves content,\n"
+        "watches the buckets' heartbeats and publishes cluster events.\n"
+        "\n"
+        "  --clients ENDPOINT        for clients (default tcp://127.0.0.1:5555)\n"
+        "  --buckets ENDPOINT        for buckets (default tcp://127.0.0.1:5556)\n"
+        "  --events ENDPOINT         event stream (default tcp://127.0.0.1:5557)\n"
+        "  --heartbeat MS            between heartbeats (default 1000)\n"
+        "  --liveness N              heartbeats missed before a bucket is dead (default 3)\n"
+        "  --default-replicas N      copies of a file when the client does not say (default 2)\n"
+        "  --transfer-timeout MS     a transfer with no progress this long fails\n"
+        "                            (default 30000)\n"
+        "  --recovery MS             after start, how long a file absent from the index may\n"
+        "                            still be on a bucket yet to report (default: liveness x\n"
+        "                            heartbeat)\n"
+        "  --config FILE             read settings from a ZPL file (gateway/clients,\n"
+        "                            gateway/buckets, gateway/events, gateway/heartbeat, ...);\n"
+        "                            the command line wins\n"
+        "  -v, --verbose             log every message\n"
+        "  -h, --help                this help\n");
 }
 
 typedef struct {
-    const char *option;   //  Command line option, and config key under gateway/
-    const char *setting;  //  Actor setting, NULL for endpoints
-    const char *value;    //  As given
+    const char *option;  //  Command line option, and config key under gateway/
+    const char *setting; //  Actor setting, NULL for endpoints
+    const char *value;   //  As given
 } setting_t;
 
 int
@@ -55,12 +56,12 @@ main (int argc, char *argv[])
     const size_t setting_count = sizeof (settings) / sizeof (settings[0]);
     struct option options[sizeof (settings) / sizeof (settings[0]) + 4];
     for (size_t index = 0; index < setting_count; index++)
-        options[index] = (struct option) { settings[index].option, required_argument, NULL,
-                                           (int) (256 + index) };
-    options[setting_count] = (struct option) { "config", required_argument, NULL, 'f' };
-    options[setting_count + 1] = (struct option) { "verbose", no_argument, NULL, 'v' };
-    options[setting_count + 2] = (struct option) { "help", no_argument, NULL, 'h' };
-    options[setting_count + 3] = (struct option) { NULL, 0, NULL, 0 };
+        options[index] =
+            (struct option){ settings[index].option, required_argument, NULL, (int) (256 + index) };
+    options[setting_count] = (struct option){ "config", required_argument, NULL, 'f' };
+    options[setting_count + 1] = (struct option){ "verbose", no_argument, NULL, 'v' };
+    options[setting_count + 2] = (struct option){ "help", no_argument, NULL, 'h' };
+    options[setting_count + 3] = (struct option){ NULL, 0, NULL, 0 };
 
     const char *config_path = NULL;
     bool verbose = false;

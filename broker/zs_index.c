@@ -24,19 +24,19 @@ typedef struct {
 } entry_t;
 
 typedef struct {
-    entry_t **table;  //  Entry pointers, NULL or s_removed where free
-    size_t capacity;  //  Power of two
-    size_t count;     //  Live entries
-    size_t removed;   //  Slots holding the removed marker
+    entry_t **table; //  Entry pointers, NULL or s_removed where free
+    size_t capacity; //  Power of two
+    size_t count;    //  Live entries
+    size_t removed;  //  Slots holding the removed marker
 } space_t;
 
 struct _zs_index_t {
-    zhashx_t *spaces;                          //  space_t by user name
-    byte key[crypto_shorthash_KEYBYTES];       //  SipHash key
-    uint64_t files;                            //  Entries that are not tombstones
-    uint64_t bytes;                            //  Their sizes
-    uint64_t size;                             //  All entries
-    uint64_t memory;                           //  Bytes allocated for entries and tables
+    zhashx_t *spaces;                    //  space_t by user name
+    byte key[crypto_shorthash_KEYBYTES]; //  SipHash key
+    uint64_t files;                      //  Entries that are not tombstones
+    uint64_t bytes;                      //  Their sizes
+    uint64_t size;                       //  All entries
+    uint64_t memory;                     //  Bytes allocated for entries and tables
 };
 
 static entry_t s_removed_marker;
@@ -196,8 +196,8 @@ s_encode (const zs_record_t *record, const char *name, size_t length)
 {
     assert (record->holder_count <= ZS_INDEX_SLOTS_MAX
             && record->pending_count <= ZS_INDEX_SLOTS_MAX);
-    entry_t *entry = (entry_t *) malloc (
-      s_entry_bytes (record->holder_count, record->pending_count, length));
+    entry_t *entry =
+        (entry_t *) malloc (s_entry_bytes (record->holder_count, record->pending_count, length));
     if (!entry)
         return NULL;
     entry->version = record->version;
@@ -384,8 +384,8 @@ s_compare_slots (const void *a, const void *b, void *arg)
 }
 
 bool
-zs_index_list (zs_index_t *self, const char *user, const char *after, size_t limit,
-               zs_index_fn *fn, void *arg)
+zs_index_list (zs_index_t *self, const char *user, const char *after, size_t limit, zs_index_fn *fn,
+               void *arg)
 {
     assert (self && user && fn);
     space_t *space = s_space (self, user, false);

@@ -43,7 +43,7 @@ typedef struct {
 #define ZS_INDEX_UPDATE 1 //  Store the record as the visitor changed it
 #define ZS_INDEX_REMOVE 2
 
-typedef int(zs_index_fn) (const char *user, const char *name, zs_record_t *record, void *arg);
+typedef int (zs_index_fn) (const char *user, const char *name, zs_record_t *record, void *arg);
 
 typedef struct _zs_index_t zs_index_t;
 

@@ -32,8 +32,7 @@ s_bucket_event (zs_server_t *self, const char *kind, zs_member_t *member)
     zs_events_publish (self->events);
 }
 
-static void
-s_refuse (zs_server_t *self, const char *format, ...) CHECK_PRINTF (2);
+static void s_refuse (zs_server_t *self, const char *format, ...) CHECK_PRINTF (2);
 
 static void
 s_refuse (zs_server_t *self, const char *format, ...)
@@ -57,9 +56,8 @@ s_drop_holder (const char *user, const char *name, zs_record_t *record, void *ar
     (void) user;
     (void) name;
     zs_member_t *member = (zs_member_t *) arg;
-    return zs_index_delete (record->holders, &record->holder_count, member->slot)
-               ? ZS_INDEX_UPDATE
-               : ZS_INDEX_KEEP;
+    return zs_index_delete (record->holders, &record->holder_count, member->slot) ? ZS_INDEX_UPDATE
+                                                                                  : ZS_INDEX_KEEP;
 }
 
 void
@@ -78,19 +76,18 @@ zs_members_register (zs_server_t *self)
         return;
     }
     zs_member_t *member = zs_registry_lookup (self->registry, id);
-    bool same_folder = member && memcmp (member->instance, zs_proto_instance (message),
-                                         ZS_INSTANCE_SIZE) == 0;
+    bool same_folder =
+        member && memcmp (member->instance, zs_proto_instance (message), ZS_INSTANCE_SIZE) == 0;
     if (member && member->routing_id && !zframe_eq (member->routing_id, routing_id)) {
         if (!same_folder) {
             int64_t now = zclock_mono ();
             if (now - member->last_refusal > REFUSAL_LOG_INTERVAL) {
                 member->last_refusal = now;
                 const char *address = zs_proto_meta (message, "Peer-Address");
-            zsys_error ("bucket %s: refused a second bucket claiming this live id (from %s)",
-                        id, address ? address : "?");
+                zsys_error ("bucket %s: refused a second bucket claiming this live id (from %s)",
+                            id, address ? address : "?");
             }
-            s_refuse (self, "bucket id '%s' belongs to a live bucket with another data folder",
-                      id);
+            s_refuse (self, "bucket id '%s' belongs to a live bucket with another data folder", id);
             return;
         }
         //  The same data folder from a new process: the old one is gone
@@ -139,8 +136,8 @@ s_add_named (zs_server_t *self, const char *names, uint16_t *slots, uint8_t *cou
     char *state = NULL;
     for (char *id = list ? strtok_r (list, ",", &state) : NULL; id;
          id = strtok_r (NULL, ",", &state)) {
-        zs_member_t *member = zs_name_check_bucket (id) ? NULL
-                                                        : zs_registry_ensure (self->registry, id);
+        zs_member_t *member =
+            zs_name_check_bucket (id) ? NULL : zs_registry_ensure (self->registry, id);
         if (member)
             zs_index_add (slots, count, member->slot);
     }

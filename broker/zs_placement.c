@@ -1,5 +1,5 @@
 /*  zs_placement - where a file's copies go
-*/
+ */
 
 #include "zs_placement.h"
 
@@ -110,30 +110,31 @@ zs_placement_trim (zs_registry_t *registry, uint16_t *holders, size_t holder_cou
         return;
     zs_member_t **members = (zs_member_t **) calloc (holder_count, sizeof (zs_member_t *));
     zs_member_t **kept = (zs_member_t **) calloc (holder_count, sizeof (zs_member_t *));
-    size_t member_count = 0;
-    if (!members || !kept) {
-        free (members);
-        free (kept);
-        return;
-    }
-    for (size_t index = 0; index < holder_count; index++) {
-        zs_member_t *member = zs_registry_slot (registry, holders[index]);
-        if (member)
-            members[member_count++] = member;
-    }
-    //  Keep the emptiest buckets of as many zones as possible
-    qsort (members, member_count, sizeof (zs_member_t *), s_emptiest_first);
-    size_t kept_count = s_pick (members, member_count, NULL, 0, keep_count, kept);
-    size_t position = 0;
-    for (size_t index = 0; index < kept_count; index++)
-        holders[position++] = kept[index]->slot;
-    for (size_t index = 0; index < member_count; index++) {
-        bool is_kept = false;
-        for (size_t other = 0; other < kept_count; other++)
-            is_kept |= kept[other] == members[index];
-        if (!is_kept)
-            holders[position++] = members[index]->slot;
+    uint16_t *original = (uint16_t *) calloc (holder_count, sizeof (uint16_t));
+    if (members && kept && original) {
+        memcpy (original, holders, holder_count * sizeof (uint16_t));
+        size_t member_count = 0;
+        for (size_t index = 0; index < holder_count; index++) {
+            zs_member_t *member = zs_registry_slot (registry, holders[index]);
+            if (member)
+                members[member_count++] = member;
+        }
+        //  Keep the emptiest buckets of as many zones as possible...
+        qsort (members, member_count, sizeof (zs_member_t *), s_emptiest_first);
+        size_t kept_count = s_pick (members, member_count, NULL, 0, keep_count, kept);
+        size_t position = 0;
+        for (size_t index = 0; index < kept_count; index++)
+            holders[position++] = kept[index]->slot;
+        //  ...then the rest, slots the registry does not know included
+        for (size_t index = 0; index < holder_count; index++) {
+            bool is_kept = false;
+            for (size_t other = 0; other < kept_count; other++)
+                is_kept |= kept[other]->slot == original[index];
+            if (!is_kept)
+                holders[position++] = original[index];
+        }
     }
     free (members);
     free (kept);
+    free (original);
 }

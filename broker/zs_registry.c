@@ -1,5 +1,5 @@
 /*  zs_registry - the buckets a gateway knows
-*/
+ */
 
 #include "zs_registry.h"
 
@@ -95,6 +95,8 @@ void
 zs_registry_connect (zs_registry_t *self, zs_member_t *member, zframe_t *routing_id)
 {
     assert (self && member);
+    if (routing_id && member->routing_id && zframe_eq (routing_id, member->routing_id))
+        return;
     if (member->routing_id) {
         char *key = zframe_strhex (member->routing_id);
         if (key && zhashx_lookup (self->by_routing, key) == member)

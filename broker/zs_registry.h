@@ -21,27 +21,27 @@ extern "C" {
 typedef enum { ZS_MEMBER_ALIVE, ZS_MEMBER_SUSPECT, ZS_MEMBER_DEAD } zs_member_state_t;
 
 typedef struct {
-    uint16_t slot;                     //  Index in the registry, stable for life
-    char id[ZS_BUCKET_ID_MAX + 1];     //  Bucket id
-    char zone[ZS_BUCKET_ID_MAX + 1];   //  Failure zone, may be empty
-    char address[64];                  //  Peer address seen on its connection
-    byte instance[ZS_INSTANCE_SIZE];   //  Identity of its data folder
-    zframe_t *routing_id;              //  Its connection; NULL when it has none
-    zs_member_state_t state;           //  alive, suspect or dead
-    bool ever_registered;              //  Not just named in a tombstone
-    bool inventory_done;               //  Its inventory has all arrived
-    int64_t last_heard;                //  Monotonic ms of its last message
-    int64_t next_heartbeat;            //  Monotonic ms of our next heartbeat
-    uint32_t rtt;                      //  Last heartbeat round trip, microseconds
-    uint64_t capacity;                 //  Bytes it may use in all
-    uint64_t used;                     //  Bytes used
-    uint64_t free;                     //  Bytes free
-    uint64_t files;                    //  Copies held
-    uint64_t reserved;                 //  Bytes promised to transfers in flight
-    uint32_t transfers;                //  Transfers in flight
-    const char *lost;                  //  Why its connection failed, handled after the
-                                       //  current message
-    int64_t last_refusal;              //  When a claim on its id was last refused
+    uint16_t slot;                   //  Index in the registry, stable for life
+    char id[ZS_BUCKET_ID_MAX + 1];   //  Bucket id
+    char zone[ZS_BUCKET_ID_MAX + 1]; //  Failure zone, may be empty
+    char address[64];                //  Peer address seen on its connection
+    byte instance[ZS_INSTANCE_SIZE]; //  Identity of its data folder
+    zframe_t *routing_id;            //  Its connection; NULL when it has none
+    zs_member_state_t state;         //  alive, suspect or dead
+    bool ever_registered;            //  Not just named in a tombstone
+    bool inventory_done;             //  Its inventory has all arrived
+    int64_t last_heard;              //  Monotonic ms of its last message
+    int64_t next_heartbeat;          //  Monotonic ms of our next heartbeat
+    uint32_t rtt;                    //  Last heartbeat round trip, microseconds
+    uint64_t capacity;               //  Bytes it may use in all
+    uint64_t used;                   //  Bytes used
+    uint64_t free;                   //  Bytes free
+    uint64_t files;                  //  Copies held
+    uint64_t reserved;               //  Bytes promised to transfers in flight
+    uint32_t transfers;              //  Transfers in flight
+    const char *lost;                //  Why its connection failed, handled after the
+                                     //  current message
+    int64_t last_refusal;            //  When a claim on its id was last refused
 } zs_member_t;
 
 typedef struct _zs_registry_t zs_registry_t;

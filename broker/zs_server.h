@@ -25,93 +25,93 @@ typedef enum { ZS_TRANSFER_PUT, ZS_TRANSFER_GET, ZS_TRANSFER_COPY } zs_transfer_
 
 //  A bucket receiving content
 typedef struct {
-    uint16_t slot;   //  The bucket
-    uint32_t acked;  //  Chunks it has written
-    bool stored;     //  It answered DONE after the end: the copy is durable
-    bool failed;     //  It failed or went away
+    uint16_t slot;  //  The bucket
+    uint32_t acked; //  Chunks it has written
+    bool stored;    //  It answered DONE after the end: the copy is durable
+    bool failed;    //  It failed or went away
 } zs_sink_t;
 
 //  Content in motion: from a client or a bucket, to buckets or a client
 typedef struct {
-    uint64_t id;                          //  Transfer id, as buckets know it
+    uint64_t id; //  Transfer id, as buckets know it
     zs_transfer_kind_t kind;
-    zframe_t *client;                     //  Client's routing id (put, get, or replicas)
-    uint64_t request;                     //  Client's request id
-    bool client_gone;                     //  The client left: nothing more to tell it
-    char *user;                           //  Owner of the file
-    char *name;                           //  Its name
-    uint64_t version;                     //  Version being moved
-    uint64_t size;                        //  Its size (a put: the hint, then the real size)
-    uint64_t stamp;                       //  Version of the replica count
-    byte checksum[ZS_CHECKSUM_SIZE];      //  Content checksum (put: known at the end)
-    uint8_t desired;                      //  Replica count written with the copies
-    uint64_t reserved;                    //  Bytes reserved on each sink
-    int source;                           //  Get or copy: slot of the bucket read, -1 if none
-    uint16_t tried[ZS_INDEX_SLOTS_MAX];   //  Buckets already read from, or failed
+    zframe_t *client;                   //  Client's routing id (put, get, or replicas)
+    uint64_t request;                   //  Client's request id
+    bool client_gone;                   //  The client left: nothing more to tell it
+    char *user;                         //  Owner of the file
+    char *name;                         //  Its name
+    uint64_t version;                   //  Version being moved
+    uint64_t size;                      //  Its size (a put: the hint, then the real size)
+    uint64_t stamp;                     //  Version of the replica count
+    byte checksum[ZS_CHECKSUM_SIZE];    //  Content checksum (put: known at the end)
+    uint8_t desired;                    //  Replica count written with the copies
+    uint64_t reserved;                  //  Bytes reserved on each sink
+    int source;                         //  Get or copy: slot of the bucket read, -1 if none
+    uint16_t tried[ZS_INDEX_SLOTS_MAX]; //  Buckets already read from, or failed
     uint8_t tried_count;
-    uint32_t chunks;                      //  Chunks in the file (put: counted as they come)
-    uint32_t forwarded;                   //  Chunks passed on so far
-    uint64_t bytes;                       //  Bytes passed on so far
-    uint32_t source_limit;                //  Chunks the source may send
-    uint32_t client_limit;                //  Get: chunks the client accepts
-    bool ended;                           //  The end went to the sinks
-    zs_sink_t sinks[ZS_REPLICAS_MAX];     //  Buckets written to
+    uint32_t chunks;                  //  Chunks in the file (put: counted as they come)
+    uint32_t forwarded;               //  Chunks passed on so far
+    uint64_t bytes;                   //  Bytes passed on so far
+    uint32_t source_limit;            //  Chunks the source may send
+    uint32_t client_limit;            //  Get: chunks the client accepts
+    bool ended;                       //  The end went to the sinks
+    zs_sink_t sinks[ZS_REPLICAS_MAX]; //  Buckets written to
     uint8_t sink_count;
-    int64_t active;                       //  Monotonic ms of the last progress
-    bool finished;                        //  Done or failed: freed after the current message
+    int64_t active; //  Monotonic ms of the last progress
+    bool finished;  //  Done or failed: freed after the current message
 } zs_transfer_t;
 
 typedef enum { ZS_OP_REMOVE, ZS_OP_REPLICAS, ZS_OP_CLEANUP } zs_op_kind_t;
 
 //  Small requests sent to some buckets, done when all have answered
 typedef struct {
-    uint64_t id;                         //  Transfer id of the requests
+    uint64_t id; //  Transfer id of the requests
     zs_op_kind_t kind;
-    zframe_t *client;                    //  Who waits for the answer, if anyone
+    zframe_t *client; //  Who waits for the answer, if anyone
     uint64_t request;
     char *user;
     char *name;
-    uint64_t version;                    //  Version the requests concern
-    uint8_t replicas;                    //  Replicas: the new count
+    uint64_t version;                     //  Version the requests concern
+    uint8_t replicas;                     //  Replicas: the new count
     uint16_t waiting[ZS_INDEX_SLOTS_MAX]; //  Buckets yet to answer
     uint8_t waiting_count;
-    uint16_t done[ZS_INDEX_SLOTS_MAX];   //  Buckets that did it
+    uint16_t done[ZS_INDEX_SLOTS_MAX]; //  Buckets that did it
     uint8_t done_count;
     uint16_t failed[ZS_INDEX_SLOTS_MAX]; //  Buckets that did not
     uint8_t failed_count;
-    char reason[256];                    //  First failure, for the client
-    int64_t deadline;                    //  Monotonic ms; unanswered buckets fail then
+    char reason[256]; //  First failure, for the client
+    int64_t deadline; //  Monotonic ms; unanswered buckets fail then
 } zs_op_t;
 
 typedef struct {
     //  Settings
-    int64_t heartbeat;          //  ms between heartbeats
-    int64_t liveness;           //  Heartbeats missed before a bucket is dead
-    uint8_t default_replicas;   //  Copies of a file when the client does not say
-    int64_t transfer_timeout;   //  ms without progress before a transfer fails
-    int64_t recovery;           //  ms after start before absent files count as missing
+    int64_t heartbeat;        //  ms between heartbeats
+    int64_t liveness;         //  Heartbeats missed before a bucket is dead
+    uint8_t default_replicas; //  Copies of a file when the client does not say
+    int64_t transfer_timeout; //  ms without progress before a transfer fails
+    int64_t recovery;         //  ms after start before absent files count as missing
     bool verbose;
     //  Sockets
-    zsock_t *pipe;              //  Actor pipe
-    zsock_t *frontend;          //  ROUTER for clients
-    zsock_t *backend;           //  ROUTER for buckets
-    zs_events_t *events;        //  PUB for events
+    zsock_t *pipe;       //  Actor pipe
+    zsock_t *frontend;   //  ROUTER for clients
+    zsock_t *backend;    //  ROUTER for buckets
+    zs_events_t *events; //  PUB for events
     zloop_t *loop;
     //  State
-    zs_registry_t *registry;    //  Buckets
-    zs_index_t *index;          //  Files
-    zhashx_t *transfers;        //  zs_transfer_t by id (as text)
-    zhashx_t *requests;         //  Transfer id (as text) by client key
-    zhashx_t *ops;              //  zs_op_t by id (as text)
-    zlistx_t *finished;         //  Ids (as text) of transfers to free
-    zlistx_t *converge;         //  Keys "user/name" of entries to bring buckets in line with
-    zs_proto_t *message;        //  Message being handled
-    zs_proto_t *reply;          //  Message being sent
-    uint64_t next_id;           //  Last transfer id used
-    uint64_t last_version;      //  Highest version seen or given
-    int64_t started;            //  Monotonic ms at start
-    bool recovering;            //  Still waiting for buckets to report
-    int64_t last_warning;       //  When a bad bucket message was last logged
+    zs_registry_t *registry; //  Buckets
+    zs_index_t *index;       //  Files
+    zhashx_t *transfers;     //  zs_transfer_t by id (as text)
+    zhashx_t *requests;      //  Transfer id (as text) by client key
+    zhashx_t *ops;           //  zs_op_t by id (as text)
+    zlistx_t *finished;      //  Ids (as text) of transfers to free
+    zlistx_t *converge;      //  Keys "user/name" of entries to bring buckets in line with
+    zs_proto_t *message;     //  Message being handled
+    zs_proto_t *reply;       //  Message being sent
+    uint64_t next_id;        //  Last transfer id used
+    uint64_t last_version;   //  Highest version seen or given
+    int64_t started;         //  Monotonic ms at start
+    bool recovering;         //  Still waiting for buckets to report
+    int64_t last_warning;    //  When a bad bucket message was last logged
 } zs_server_t;
 
 //  --------------------------------------------------------------------------

@@ -146,9 +146,8 @@ s_drop_stored (zs_server_t *self, zs_transfer_t *transfer)
     }
 }
 
-static void
-s_fail (zs_server_t *self, zs_transfer_t *transfer, int status, const char *format, ...)
-  CHECK_PRINTF (4);
+static void s_fail (zs_server_t *self, zs_transfer_t *transfer, int status, const char *format, ...)
+    CHECK_PRINTF (4);
 
 static void
 s_fail (zs_server_t *self, zs_transfer_t *transfer, int status, const char *format, ...)
@@ -210,7 +209,8 @@ s_grant (zs_server_t *self, zs_transfer_t *transfer)
         zs_proto_set_id (self->reply, ZS_PROTO_FETCH_CREDIT);
         zs_proto_set_transfer (self->reply, transfer->id);
         zs_proto_set_limit (self->reply, transfer->source_limit);
-        zs_server_send_bucket (self, zs_registry_slot (self->registry, (uint16_t) transfer->source));
+        zs_server_send_bucket (self,
+                               zs_registry_slot (self->registry, (uint16_t) transfer->source));
     }
 }
 
@@ -247,8 +247,8 @@ s_next_source (zs_server_t *self, zs_transfer_t *transfer)
     zs_index_add (transfer->tried, &transfer->tried_count, best->slot);
     transfer->source = best->slot;
     best->transfers++;
-    uint32_t limit = transfer->kind == ZS_TRANSFER_GET ? transfer->client_limit
-                                                       : transfer->source_limit;
+    uint32_t limit =
+        transfer->kind == ZS_TRANSFER_GET ? transfer->client_limit : transfer->source_limit;
     zs_proto_set_id (self->reply, ZS_PROTO_FETCH);
     zs_proto_set_transfer (self->reply, transfer->id);
     zs_proto_set_user (self->reply, transfer->user);
@@ -260,18 +260,22 @@ s_next_source (zs_server_t *self, zs_transfer_t *transfer)
     return true;
 }
 
-//  The source failed; carry on from another holder or give up
+//  The source failed (its copy bad when copy_lost); carry on from another
+//  holder or give up
 static void
-s_source_failed (zs_server_t *self, zs_transfer_t *transfer, const char *why)
+s_source_failed (zs_server_t *self, zs_transfer_t *transfer, bool copy_lost, const char *why)
 {
     if (s_next_source (self, transfer))
         return;
     zs_record_t record;
     bool current = zs_index_get (self->index, transfer->user, transfer->name, &record)
-                && !record.tombstone && record.version == transfer->version;
+                   && !record.tombstone && record.version == transfer->version;
     if (!current)
         s_fail (self, transfer, ZS_STATUS_CONFLICT,
                 "'%s' was overwritten or removed during the transfer; try again", transfer->name);
+    else if (copy_lost && record.holder_count == 0)
+        s_fail (self, transfer, ZS_STATUS_CORRUPT, "no good copy of '%s' is left (%s)",
+                transfer->name, why);
     else
         s_fail (self, transfer, ZS_STATUS_UNAVAILABLE, "no live bucket could serve '%s' (%s)",
                 transfer->name, why);
@@ -328,8 +332,8 @@ zs_transfers_put_begin (zs_server_t *self)
     uint64_t request = zs_proto_request (message);
     if (!s_valid_request (self))
         return;
-    uint8_t replicas = zs_proto_replicas (message) ? zs_proto_replicas (message)
-                                                   : self->default_replicas;
+    uint8_t replicas =
+        zs_proto_replicas (message) ? zs_proto_replicas (message) : self->default_replicas;
     if (replicas > ZS_REPLICAS_MAX) {
         zs_server_fail_client (self, client, request, ZS_STATUS_BAD_REQUEST,
                                "replicas must be 1 to %d", ZS_REPLICAS_MAX);
@@ -349,8 +353,8 @@ zs_transfers_put_begin (zs_server_t *self)
                                replicas, replicas, found);
         return;
     }
-    zs_transfer_t *transfer = s_new (self, ZS_TRANSFER_PUT, zs_proto_user (message),
-                                     zs_proto_name (message));
+    zs_transfer_t *transfer =
+        s_new (self, ZS_TRANSFER_PUT, zs_proto_user (message), zs_proto_name (message));
     transfer->client = zframe_dup (client);
     transfer->request = request;
     transfer->version = zs_server_next_version (self);
@@ -462,12 +466,13 @@ zs_transfers_done (zs_server_t *self, zs_member_t *member)
     transfer->active = zclock_mono ();
     if (transfer->source == member->slot) {
         //  A source only answers DONE when it cannot go on
-        if (status == ZS_STATUS_CORRUPT || status == ZS_STATUS_NOT_FOUND)
+        bool copy_lost = status == ZS_STATUS_CORRUPT || status == ZS_STATUS_NOT_FOUND;
+        if (copy_lost)
             zs_files_copy_lost (self, transfer->user, transfer->name, transfer->version, member,
                                 reason);
         char why[320];
         snprintf (why, sizeof (why), "bucket %s: %s", member->id, reason);
-        s_source_failed (self, transfer, why);
+        s_source_failed (self, transfer, copy_lost, why);
         return true;
     }
     zs_sink_t *sink = s_sink (transfer, member);
@@ -524,8 +529,7 @@ zs_transfers_get (zs_server_t *self)
     transfer->client_limit = ZS_WINDOW;
     if (transfer->chunks > 0 && !s_next_source (self, transfer)) {
         char holders[512];
-        zs_server_slot_names (self, record.holders, record.holder_count, holders,
-                              sizeof (holders));
+        zs_server_slot_names (self, record.holders, record.holder_count, holders, sizeof (holders));
         zs_server_fail_client (self, client, request, ZS_STATUS_UNAVAILABLE,
                                "no live bucket holds '%s' (holders: %s)", name,
                                *holders ? holders : "none");
@@ -562,7 +566,8 @@ zs_transfers_get_credit (zs_server_t *self)
         zs_proto_set_id (self->reply, ZS_PROTO_FETCH_CREDIT);
         zs_proto_set_transfer (self->reply, transfer->id);
         zs_proto_set_limit (self->reply, limit);
-        zs_server_send_bucket (self, zs_registry_slot (self->registry, (uint16_t) transfer->source));
+        zs_server_send_bucket (self,
+                               zs_registry_slot (self->registry, (uint16_t) transfer->source));
     }
 }
 
@@ -606,9 +611,8 @@ zs_transfers_fetch_chunk (zs_server_t *self, zs_member_t *member)
 }
 
 int
-zs_transfers_copy (zs_server_t *self, const char *user, const char *name,
-                   const zs_record_t *record, zs_member_t **targets, size_t target_count,
-                   zframe_t *client, uint64_t request)
+zs_transfers_copy (zs_server_t *self, const char *user, const char *name, const zs_record_t *record,
+                   zs_member_t **targets, size_t target_count, zframe_t *client, uint64_t request)
 {
     zs_transfer_t *transfer = s_new (self, ZS_TRANSFER_COPY, user, name);
     transfer->client = client ? zframe_dup (client) : NULL;
@@ -643,15 +647,15 @@ zs_transfers_member_lost (zs_server_t *self, zs_member_t *member)
         if (transfer->source == member->slot) {
             char why[128];
             snprintf (why, sizeof (why), "bucket %s went away", member->id);
-            s_source_failed (self, transfer, why);
+            s_source_failed (self, transfer, false, why);
             continue;
         }
         zs_sink_t *sink = s_sink (transfer, member);
         //  A sink that already made its copy durable has done its part
         if (sink && !sink->stored && !sink->failed) {
             sink->failed = true;
-            s_fail (self, transfer, ZS_STATUS_UNAVAILABLE,
-                    "bucket %s went away while storing '%s'", member->id, transfer->name);
+            s_fail (self, transfer, ZS_STATUS_UNAVAILABLE, "bucket %s went away while storing '%s'",
+                    member->id, transfer->name);
         }
     }
 }
@@ -687,14 +691,14 @@ zs_transfers_tick (zs_server_t *self)
         if (transfer->finished || now - transfer->active <= self->transfer_timeout)
             continue;
         transfer->active = now;
-        bool source_stalled = transfer->source >= 0
-                           && (transfer->kind == ZS_TRANSFER_COPY
-                               || transfer->forwarded < transfer->client_limit);
+        bool source_stalled =
+            transfer->source >= 0
+            && (transfer->kind == ZS_TRANSFER_COPY || transfer->forwarded < transfer->client_limit);
         if (source_stalled) {
             zs_member_t *source = zs_registry_slot (self->registry, (uint16_t) transfer->source);
             char why[128];
             snprintf (why, sizeof (why), "bucket %s stopped sending", source ? source->id : "?");
-            s_source_failed (self, transfer, why);
+            s_source_failed (self, transfer, false, why);
             continue;
         }
         char why[256];
@@ -727,8 +731,8 @@ zs_transfers_sweep (zs_server_t *self)
             }
         }
         zs_member_t *source = transfer->source >= 0
-                                ? zs_registry_slot (self->registry, (uint16_t) transfer->source)
-                                : NULL;
+                                  ? zs_registry_slot (self->registry, (uint16_t) transfer->source)
+                                  : NULL;
         if (source)
             source->transfers--;
         zhashx_delete (self->transfers, key);

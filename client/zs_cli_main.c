@@ -18,25 +18,24 @@
 #define EXIT_USAGE  2
 
 typedef struct {
-    const char *endpoint;  //  Gateway's client endpoint
-    const char *user;      //  Whose files
-    int64_t timeout;       //  ms
+    const char *endpoint; //  Gateway's client endpoint
+    const char *user;     //  Whose files
+    int64_t timeout;      //  ms
 } context_t;
 
-typedef int(command_fn) (context_t *context, int argc, char *argv[]);
+typedef int (command_fn) (context_t *context, int argc, char *argv[]);
 
 typedef struct {
     const char *name;
     command_fn *run;
-    const char *usage;     //  Arguments, for help
-    const char *summary;   //  One line, for help
-    const char *details;   //  Options, for the command's own help
+    const char *usage;   //  Arguments, for help
+    const char *summary; //  One line, for help
+    const char *details; //  Options, for the command's own help
 } command_t;
 
 static const command_t *s_find_command (const char *name);
 
-static int
-s_usage_error (const char *format, ...) CHECK_PRINTF (1);
+static int s_usage_error (const char *format, ...) CHECK_PRINTF (1);
 
 static int
 s_usage_error (const char *format, ...)
@@ -514,8 +513,8 @@ s_status_table (zs_proto_t *status)
 {
     char used[32], free_text[32];
     zs_parse_format_size (zs_proto_used (status), used, sizeof (used));
-    printf ("files: %" PRIu64 " (%s)  under-replicated: %" PRIu64 "%s\n\n",
-            zs_proto_files (status), used, zs_proto_under_replicated (status),
+    printf ("files: %" PRIu64 " (%s)  under-replicated: %" PRIu64 "%s\n\n", zs_proto_files (status),
+            used, zs_proto_under_replicated (status),
             zs_proto_recovering (status) ? "  (recovering: buckets still reporting)" : "");
     printf ("%-16s %-10s %-8s %10s %10s %12s %12s\n", "BUCKET", "ZONE", "STATE", "HEARTBEAT",
             "FILES", "USED", "FREE");
@@ -646,7 +645,8 @@ main (int argc, char *argv[])
                 context.timeout = (int64_t) seconds * 1000;
                 break;
             case 'h': s_usage (stdout); return 0;
-            default: return s_usage_error ("unknown option or missing value '%s'", argv[optind - 1]);
+            default:
+                return s_usage_error ("unknown option or missing value '%s'", argv[optind - 1]);
         }
     }
     if (optind >= argc)

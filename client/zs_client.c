@@ -1,5 +1,5 @@
 /*  zs_client - the zstore client library
-*/
+ */
 
 #include "zs_client.h"
 #include "zs_crc32c.h"
@@ -14,21 +14,20 @@
 #define RETRY_PAUSE     250   //  ms between tries while the gateway recovers
 
 struct _zs_client_t {
-    char *endpoint;        //  Gateway's client endpoint
-    char *user;            //  Whose files
-    zsock_t *socket;       //  DEALER to the gateway
-    zpoller_t *poller;     //  Waits on the socket
-    zs_proto_t *request;   //  Message sent
-    zs_proto_t *reply;     //  Message received
-    uint64_t next_id;      //  Last request id used
-    int64_t timeout;       //  ms to wait for the gateway
-    int status;            //  ZS_STATUS_ of the last failure
-    bool refused;          //  The gateway itself answered FAILED
-    char error[512];       //  Why the last call failed
+    char *endpoint;      //  Gateway's client endpoint
+    char *user;          //  Whose files
+    zsock_t *socket;     //  DEALER to the gateway
+    zpoller_t *poller;   //  Waits on the socket
+    zs_proto_t *request; //  Message sent
+    zs_proto_t *reply;   //  Message received
+    uint64_t next_id;    //  Last request id used
+    int64_t timeout;     //  ms to wait for the gateway
+    int status;          //  ZS_STATUS_ of the last failure
+    bool refused;        //  The gateway itself answered FAILED
+    char error[512];     //  Why the last call failed
 };
 
-static int
-s_failed (zs_client_t *self, int status, const char *format, ...) CHECK_PRINTF (3);
+static int s_failed (zs_client_t *self, int status, const char *format, ...) CHECK_PRINTF (3);
 
 static int
 s_failed (zs_client_t *self, int status, const char *format, ...)
@@ -181,8 +180,9 @@ s_unreachable (zs_client_t *self)
 {
     if (zsys_interrupted)
         return s_failed (self, ZS_STATUS_TIMEOUT, "interrupted");
-    return s_failed (self, ZS_STATUS_TIMEOUT, "no answer from the gateway at %s within %" PRId64
-                     " ms", self->endpoint, self->timeout);
+    return s_failed (self, ZS_STATUS_TIMEOUT,
+                     "no answer from the gateway at %s within %" PRId64 " ms", self->endpoint,
+                     self->timeout);
 }
 
 //  Sends self->request and waits for its reply, sending it again on a new
@@ -200,7 +200,7 @@ s_call (zs_client_t *self, bool idempotent)
         int64_t attempt = zclock_mono () + (idempotent ? ATTEMPT_MAX : self->timeout);
         if (s_wait (self, request, attempt < deadline ? attempt : deadline) == 0) {
             bool recovering = zs_proto_id (self->reply) == ZS_PROTO_FAILED
-                           && zs_proto_status (self->reply) == ZS_STATUS_RECOVERING;
+                              && zs_proto_status (self->reply) == ZS_STATUS_RECOVERING;
             if (!recovering || !idempotent || zclock_mono () + RETRY_PAUSE >= deadline)
                 return 0;
             zclock_sleep (RETRY_PAUSE);
@@ -267,9 +267,8 @@ zs_client_put (zs_client_t *self, const char *name, int fd, uint8_t replicas, ui
     if (s_check_name (self, name))
         return -1;
     struct stat info;
-    uint64_t size_hint = fstat (fd, &info) == 0 && S_ISREG (info.st_mode)
-                           ? (uint64_t) info.st_size
-                           : UINT64_MAX;
+    uint64_t size_hint =
+        fstat (fd, &info) == 0 && S_ISREG (info.st_mode) ? (uint64_t) info.st_size : UINT64_MAX;
     byte *buffer = (byte *) malloc (ZS_CHUNK_SIZE);
     if (!buffer)
         return s_failed (self, ZS_STATUS_INTERNAL, "out of memory");
@@ -382,8 +381,8 @@ s_receive (zs_client_t *self, uint64_t request, int fd, uint64_t *written)
         if (zs_proto_id (self->reply) != ZS_PROTO_GET_CHUNK || zs_proto_seq (self->reply) != seq)
             return s_failed (self, ZS_STATUS_INTERNAL, "chunk %u arrived out of order", seq);
         zframe_t *data = zs_proto_data (self->reply);
-        size_t expected_size = seq + 1 < chunks ? ZS_CHUNK_SIZE
-                                                : (size_t) (size - (uint64_t) seq * ZS_CHUNK_SIZE);
+        size_t expected_size =
+            seq + 1 < chunks ? ZS_CHUNK_SIZE : (size_t) (size - (uint64_t) seq * ZS_CHUNK_SIZE);
         if (zframe_size (data) != expected_size
             || zs_crc32c (0, zframe_data (data), zframe_size (data)) != zs_proto_crc (self->reply))
             return s_failed (self, ZS_STATUS_CORRUPT, "chunk %u arrived damaged", seq);
@@ -436,7 +435,7 @@ zs_client_get (zs_client_t *self, const char *name, int fd, zs_fileinfo_t **info
             return 0;
         //  Nothing written yet and the gateway went silent: ask again
         bool again = written == 0 && self->status == ZS_STATUS_TIMEOUT && !zsys_interrupted
-                  && zclock_mono () < deadline;
+                     && zclock_mono () < deadline;
         if (!self->refused)
             s_cancel (self, request);
         if (info)

@@ -39,8 +39,8 @@ void zs_client_set_timeout (zs_client_t *self, int64_t timeout);
 //  Store the content read from fd (to its end) as name, with replicas
 //  copies (0: the gateway's default). On success gives the version stored
 //  and the number of durable copies.
-int zs_client_put (zs_client_t *self, const char *name, int fd, uint8_t replicas,
-                   uint64_t *version, uint8_t *copies);
+int zs_client_put (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint64_t *version,
+                   uint8_t *copies);
 
 //  Fetch name and write its content to fd; info, if not NULL, receives what
 //  was fetched (the caller destroys it)
@@ -56,8 +56,7 @@ zlistx_t *zs_client_list (zs_client_t *self);
 int zs_client_remove (zs_client_t *self, const char *name);
 
 //  Change the number of copies of name; gives the live copies after
-int zs_client_set_replicas (zs_client_t *self, const char *name, uint8_t replicas,
-                            uint8_t *copies);
+int zs_client_set_replicas (zs_client_t *self, const char *name, uint8_t replicas, uint8_t *copies);
 
 //  The cluster's status: the STATUS_OK message, which the caller destroys;
 //  NULL on failure

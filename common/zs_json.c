@@ -1,5 +1,5 @@
 /*  zs_json - write JSON documents
-*/
+ */
 
 #include "zs_json.h"
 
@@ -8,14 +8,14 @@
 #define DEPTH_MAX 32
 
 struct _zs_json_t {
-    char *text;              //  Document so far, NUL-terminated
-    size_t size;             //  Bytes in text
-    size_t capacity;         //  Bytes allocated
-    bool failed;             //  Memory ran out
-    int depth;               //  Open containers
-    bool first[DEPTH_MAX];   //  No value yet in the container at this depth
-    char closer[DEPTH_MAX];  //  Bracket that ends the container at this depth
-    bool after_key;          //  A key was written, its value comes next
+    char *text;             //  Document so far, NUL-terminated
+    size_t size;            //  Bytes in text
+    size_t capacity;        //  Bytes allocated
+    bool failed;            //  Memory ran out
+    int depth;              //  Open containers
+    bool first[DEPTH_MAX];  //  No value yet in the container at this depth
+    char closer[DEPTH_MAX]; //  Bracket that ends the container at this depth
+    bool after_key;         //  A key was written, its value comes next
 };
 
 zs_json_t *

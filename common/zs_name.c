@@ -1,5 +1,5 @@
 /*  zs_name - what a file name, a user name and a bucket id may be
-*/
+ */
 
 #include "zs_name.h"
 #include "zs_proto.h"
@@ -65,7 +65,8 @@ zs_name_check_file (const char *name)
         size_t size = slash ? (size_t) (slash - segment) : strlen (segment);
         if (size == 0)
             return "the name has an empty segment ('//' or a trailing '/')";
-        if ((size == 1 && segment[0] == '.') || (size == 2 && segment[0] == '.' && segment[1] == '.'))
+        if ((size == 1 && segment[0] == '.')
+            || (size == 2 && segment[0] == '.' && segment[1] == '.'))
             return "the name has a '.' or '..' segment";
         if (!slash)
             break;
@@ -84,7 +85,7 @@ s_is_word (const char *text, size_t max)
     for (const char *cursor = text; *cursor; cursor++) {
         char c = *cursor;
         bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-               || c == '.' || c == '_' || c == '-';
+                  || c == '.' || c == '_' || c == '-';
         if (!ok)
             return false;
     }
@@ -97,7 +98,8 @@ zs_name_check_user (const char *user)
     if (!user || !*user)
         return "the user name is empty";
     if (!s_is_word (user, ZS_USER_MAX))
-        return "a user name is 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' or '-'";
+        return "a user name is 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' or "
+               "'-'";
     return NULL;
 }
 
@@ -107,7 +109,8 @@ zs_name_check_bucket (const char *id)
     if (!id || !*id)
         return "the bucket id is empty";
     if (!s_is_word (id, ZS_BUCKET_ID_MAX))
-        return "a bucket id is 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' or '-'";
+        return "a bucket id is 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' or "
+               "'-'";
     return NULL;
 }
 

@@ -1,5 +1,5 @@
 /*  zs_parse - read numbers that people type on command lines
-*/
+ */
 
 #include "zs_parse.h"
 
@@ -34,10 +34,14 @@ zs_parse_size (const char *text, uint64_t *value)
     unsigned int shift = 0;
     switch (*end) {
         case 0: break;
-        case 'k': case 'K': shift = 10; break;
-        case 'm': case 'M': shift = 20; break;
-        case 'g': case 'G': shift = 30; break;
-        case 't': case 'T': shift = 40; break;
+        case 'k':
+        case 'K': shift = 10; break;
+        case 'm':
+        case 'M': shift = 20; break;
+        case 'g':
+        case 'G': shift = 30; break;
+        case 't':
+        case 'T': shift = 40; break;
         default: return -1;
     }
     if (*end && end[1])
@@ -69,7 +73,8 @@ zs_parse_format_size (uint64_t bytes, char *buffer, unsigned int size)
     }
     double scaled = (double) bytes;
     int unit = 0;
-    while (scaled >= 1024 && unit < 5) {
+    //  Round as printed: 1023.96 KiB shows as 1.0 MiB, not 1024.0 KiB
+    while (scaled >= 1023.95 && unit < 5) {
         scaled /= 1024;
         unit++;
     }

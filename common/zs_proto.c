@@ -105,16 +105,19 @@ static const struct {
     [F_ATTRS] = { "attrs", T_ATTRS, 0 },
 };
 
-#define END -1
+#define END        -1
 #define FIELDS_MAX 10
 
 static const struct {
     int id;
     const char *name;
-    bool has_data;            //  A content frame follows the body
+    bool has_data;              //  A content frame follows the body
     int fields[FIELDS_MAX + 1]; //  In wire order, ended by END
 } s_messages[] = {
-    { ZS_PROTO_PUT_BEGIN, "PUT_BEGIN", false, { F_REQUEST, F_USER, F_NAME, F_SIZE, F_REPLICAS, END } },
+    { ZS_PROTO_PUT_BEGIN,
+      "PUT_BEGIN",
+      false,
+      { F_REQUEST, F_USER, F_NAME, F_SIZE, F_REPLICAS, END } },
     { ZS_PROTO_PUT_CHUNK, "PUT_CHUNK", true, { F_REQUEST, F_SEQ, F_CRC, END } },
     { ZS_PROTO_PUT_END, "PUT_END", false, { F_REQUEST, F_SIZE, F_CHECKSUM, END } },
     { ZS_PROTO_PUT_CREDIT, "PUT_CREDIT", false, { F_REQUEST, F_LIMIT, END } },
@@ -179,18 +182,18 @@ static const struct {
 #define MESSAGE_COUNT (sizeof (s_messages) / sizeof (s_messages[0]))
 
 struct _zs_proto_t {
-    int id;                            //  Message id, 0 when none
-    zframe_t *routing_id;              //  Peer on a ROUTER socket
-    zframe_t *body;                    //  Body as received, for peer metadata
-    uint64_t number[F_COUNT];          //  Numeric fields
-    char *string[F_COUNT];             //  String fields, NULL reads as ""
-    byte checksum[ZS_CHECKSUM_SIZE];   //  Content checksum
-    byte instance[ZS_INSTANCE_SIZE];   //  Bucket data folder identity
-    zlistx_t *entries;                 //  zs_fileinfo_t records
-    zlistx_t *buckets;                 //  zs_bucketinfo_t records
-    zhashx_t *attrs;                   //  Event attributes
-    zframe_t *data;                    //  Chunk content
-    char error[256];                   //  Why the last decode failed
+    int id;                          //  Message id, 0 when none
+    zframe_t *routing_id;            //  Peer on a ROUTER socket
+    zframe_t *body;                  //  Body as received, for peer metadata
+    uint64_t number[F_COUNT];        //  Numeric fields
+    char *string[F_COUNT];           //  String fields, NULL reads as ""
+    byte checksum[ZS_CHECKSUM_SIZE]; //  Content checksum
+    byte instance[ZS_INSTANCE_SIZE]; //  Bucket data folder identity
+    zlistx_t *entries;               //  zs_fileinfo_t records
+    zlistx_t *buckets;               //  zs_bucketinfo_t records
+    zhashx_t *attrs;                 //  Event attributes
+    zframe_t *data;                  //  Chunk content
+    char error[256];                 //  Why the last decode failed
 };
 
 //  --------------------------------------------------------------------------
@@ -319,12 +322,15 @@ s_put_number (writer_t *w, uint64_t value, size_t width)
     s_put (w, bytes, width);
 }
 
+//  Fails the writer on a string longer than max, as decode would refuse it
 static void
-s_put_string (writer_t *w, const char *string)
+s_put_string (writer_t *w, const char *string, size_t max)
 {
     size_t length = string ? strlen (string) : 0;
+    if (length > max)
+        w->failed = true;
     s_put_number (w, length, 2);
-    s_put (w, string, length);
+    s_put (w, string ? string : "", length);
 }
 
 //  --------------------------------------------------------------------------
@@ -334,12 +340,11 @@ typedef struct {
     const byte *data;
     size_t size;
     size_t offset;
-    char *error;   //  Points into the message's error buffer
+    char *error; //  Points into the message's error buffer
     size_t error_size;
 } reader_t;
 
-static int
-s_fail (reader_t *r, const char *format, ...) CHECK_PRINTF (2);
+static int s_fail (reader_t *r, const char *format, ...) CHECK_PRINTF (2);
 
 static int
 s_fail (reader_t *r, const char *format, ...)
@@ -407,8 +412,8 @@ s_get_string (reader_t *r, char **string_p, size_t max, const char *what)
 static void
 s_put_fileinfo (writer_t *w, const zs_fileinfo_t *entry)
 {
-    s_put_string (w, entry->user);
-    s_put_string (w, entry->name);
+    s_put_string (w, entry->user, ZS_USER_MAX);
+    s_put_string (w, entry->name, ZS_NAME_MAX);
     s_put_number (w, entry->version, 8);
     s_put_number (w, entry->size, 8);
     s_put_number (w, entry->stamp, 8);
@@ -416,7 +421,7 @@ s_put_fileinfo (writer_t *w, const zs_fileinfo_t *entry)
     s_put_number (w, entry->actual, 1);
     s_put_number (w, entry->flags, 1);
     s_put (w, entry->checksum, ZS_CHECKSUM_SIZE);
-    s_put_string (w, entry->buckets);
+    s_put_string (w, entry->buckets, ZS_TEXT_MAX);
 }
 
 static int
@@ -443,10 +448,10 @@ s_get_fileinfo (reader_t *r, zs_fileinfo_t *entry)
 static void
 s_put_bucketinfo (writer_t *w, const zs_bucketinfo_t *bucket)
 {
-    s_put_string (w, bucket->id);
-    s_put_string (w, bucket->zone);
-    s_put_string (w, bucket->address);
-    s_put_string (w, bucket->state);
+    s_put_string (w, bucket->id, ZS_BUCKET_ID_MAX);
+    s_put_string (w, bucket->zone, ZS_BUCKET_ID_MAX);
+    s_put_string (w, bucket->address, ZS_TEXT_MAX);
+    s_put_string (w, bucket->state, ZS_BUCKET_ID_MAX);
     s_put_number (w, bucket->heartbeat_age, 8);
     s_put_number (w, bucket->rtt, 4);
     s_put_number (w, bucket->files, 8);
@@ -572,7 +577,7 @@ s_encode_field (zs_proto_t *self, writer_t *w, int field)
         case T_U16: s_put_number (w, self->number[field], 2); break;
         case T_U32: s_put_number (w, self->number[field], 4); break;
         case T_U64: s_put_number (w, self->number[field], 8); break;
-        case T_STRING: s_put_string (w, self->string[field]); break;
+        case T_STRING: s_put_string (w, self->string[field], s_fields[field].max); break;
         case T_CHECKSUM: s_put (w, self->checksum, ZS_CHECKSUM_SIZE); break;
         case T_INSTANCE: s_put (w, self->instance, ZS_INSTANCE_SIZE); break;
         case T_ENTRIES: {
@@ -598,8 +603,8 @@ s_encode_field (zs_proto_t *self, writer_t *w, int field)
             if (self->attrs) {
                 const char *value = (const char *) zhashx_first (self->attrs);
                 for (; value; value = (const char *) zhashx_next (self->attrs)) {
-                    s_put_string (w, (const char *) zhashx_cursor (self->attrs));
-                    s_put_string (w, value);
+                    s_put_string (w, (const char *) zhashx_cursor (self->attrs), ZS_BUCKET_ID_MAX);
+                    s_put_string (w, value, ZS_TEXT_MAX);
                 }
             }
             break;
@@ -607,27 +612,19 @@ s_encode_field (zs_proto_t *self, writer_t *w, int field)
     }
 }
 
-//  Longest string a field may carry, so that encode refuses what decode would
-static bool
-s_field_fits (zs_proto_t *self, int field)
-{
-    if (s_fields[field].type != T_STRING || !self->string[field])
-        return true;
-    return strlen (self->string[field]) <= s_fields[field].max;
-}
-
-//  Encodes the body frame; NULL when a field is too long or memory ran out
+//  Encodes the body frame; NULL when a field is too long, the content larger
+//  than a chunk, or memory ran out
 static zframe_t *
 s_encode_body (zs_proto_t *self, int index)
 {
     writer_t w = { NULL, 0, 0, false };
     byte header[4] = { 'Z', 'S', ZS_PROTO_VERSION, (byte) self->id };
     s_put (&w, header, sizeof (header));
-    for (const int *field = s_messages[index].fields; *field != END; field++) {
-        if (!s_field_fits (self, *field))
-            w.failed = true;
+    for (const int *field = s_messages[index].fields; *field != END; field++)
         s_encode_field (self, &w, *field);
-    }
+    //  Refuse what decode would refuse
+    if (s_messages[index].has_data && self->data && zframe_size (self->data) > ZS_CHUNK_SIZE)
+        w.failed = true;
     zframe_t *body = w.failed ? NULL : zframe_new (w.data, w.size);
     free (w.data);
     return body;
@@ -796,6 +793,8 @@ zs_proto_recv (zs_proto_t *self, zsock_t *input)
 {
     assert (self);
     assert (input);
+    zs_proto_reset (self);
+    self->id = 0;
     zmsg_t *msg = zmsg_recv (input);
     if (!msg) {
         snprintf (self->error, sizeof (self->error), "interrupted");
@@ -807,7 +806,6 @@ zs_proto_recv (zs_proto_t *self, zsock_t *input)
         if (!self->routing_id || zmsg_size (msg) == 0) {
             zmsg_destroy (&msg);
             snprintf (self->error, sizeof (self->error), "no routing id");
-            self->id = 0;
             return -1;
         }
     }
@@ -1116,9 +1114,9 @@ zs_proto_print (zs_proto_t *self, const char *prefix)
         int written = 0;
         switch (s_fields[*field].type) {
             case T_STRING:
-                written = snprintf (line + used, sizeof (line) - used, " %s=%.64s",
-                                    s_fields[*field].name,
-                                    self->string[*field] ? self->string[*field] : "");
+                written =
+                    snprintf (line + used, sizeof (line) - used, " %s=%.64s", s_fields[*field].name,
+                              self->string[*field] ? self->string[*field] : "");
                 break;
             case T_U8:
             case T_U16:

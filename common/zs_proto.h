@@ -68,16 +68,15 @@ extern "C" {
 #define ZS_PROTO_STORE_CHUNK   48
 #define ZS_PROTO_STORE_END     49
 #define ZS_PROTO_STORE_ACK     50
-#define ZS_PROTO_STORED        51
-#define ZS_PROTO_FETCH         52
-#define ZS_PROTO_FETCH_CHUNK   53
-#define ZS_PROTO_FETCH_CREDIT  54
-#define ZS_PROTO_ABORT         55
-#define ZS_PROTO_DROP          56
-#define ZS_PROTO_DELETE        57
-#define ZS_PROTO_FORGET        58
-#define ZS_PROTO_SET_REPLICAS  59
-#define ZS_PROTO_DONE          60
+#define ZS_PROTO_FETCH         51
+#define ZS_PROTO_FETCH_CHUNK   52
+#define ZS_PROTO_FETCH_CREDIT  53
+#define ZS_PROTO_ABORT         54
+#define ZS_PROTO_DROP          55
+#define ZS_PROTO_DELETE        56
+#define ZS_PROTO_FORGET        57
+#define ZS_PROTO_SET_REPLICAS  58
+#define ZS_PROTO_DONE          59
 //  Message ids: gateway events
 #define ZS_PROTO_EVENT 80
 
@@ -113,16 +112,16 @@ typedef struct {
 
 //  A bucket as the gateway sees it
 typedef struct {
-    char *id;                //  Bucket id
-    char *zone;              //  Failure zone, may be empty
-    char *address;           //  Peer address as the gateway sees it
-    char *state;             //  alive, suspect or dead
-    uint64_t heartbeat_age;  //  Milliseconds since the last message
-    uint32_t rtt;            //  Heartbeat round trip, microseconds
-    uint64_t files;          //  Copies held
-    uint64_t used;           //  Bytes used
-    uint64_t free;           //  Bytes free
-    uint64_t capacity;       //  Bytes the bucket may use in all
+    char *id;               //  Bucket id
+    char *zone;             //  Failure zone, may be empty
+    char *address;          //  Peer address as the gateway sees it
+    char *state;            //  alive, suspect or dead
+    uint64_t heartbeat_age; //  Milliseconds since the last message
+    uint32_t rtt;           //  Heartbeat round trip, microseconds
+    uint64_t files;         //  Copies held
+    uint64_t used;          //  Bytes used
+    uint64_t free;          //  Bytes free
+    uint64_t capacity;      //  Bytes the bucket may use in all
 } zs_bucketinfo_t;
 
 typedef struct _zs_proto_t zs_proto_t;

@@ -12,7 +12,7 @@
 #include "zs_store.h"
 
 #define WORKERS_MAX       16
-#define HEARTBEAT_DEFAULT 1000  //  ms, until the gateway says otherwise
+#define HEARTBEAT_DEFAULT 1000 //  ms, until the gateway says otherwise
 #define LIVENESS_DEFAULT  3
 #define BACKOFF_MIN       1000  //  ms between registrations, doubling...
 #define BACKOFF_MAX       32000 //  ... up to this
@@ -25,20 +25,20 @@ typedef struct {
     zsock_t *gateway;               //  DEALER to the gateway, NULL before START
     zactor_t *workers[WORKERS_MAX]; //  Disk workers
     size_t worker_count;
-    zs_store_t *store;              //  Data folder
-    zs_proto_t *message;            //  Message from the gateway
-    zs_proto_t *reply;              //  Message to the gateway
-    char *id;                       //  Bucket id
-    char *zone;                     //  Failure zone
-    char *endpoint;                 //  Gateway's bucket endpoint
+    zs_store_t *store;   //  Data folder
+    zs_proto_t *message; //  Message from the gateway
+    zs_proto_t *reply;   //  Message to the gateway
+    char *id;            //  Bucket id
+    char *zone;          //  Failure zone
+    char *endpoint;      //  Gateway's bucket endpoint
     state_t state;
-    int64_t heartbeat;              //  ms between heartbeats
-    int64_t liveness;               //  Heartbeats missed before the gateway counts as gone
-    int64_t last_heard;             //  When the gateway last spoke
-    int64_t last_sent;              //  When we last spoke
-    int64_t next_register;          //  When to register again if no WELCOME came
-    int64_t backoff;                //  Current wait between registrations
-    char *last_refusal;             //  Reason of the last REFUSED, logged once
+    int64_t heartbeat;     //  ms between heartbeats
+    int64_t liveness;      //  Heartbeats missed before the gateway counts as gone
+    int64_t last_heard;    //  When the gateway last spoke
+    int64_t last_sent;     //  When we last spoke
+    int64_t next_register; //  When to register again if no WELCOME came
+    int64_t backoff;       //  Current wait between registrations
+    char *last_refusal;    //  Reason of the last REFUSED, logged once
     bool verbose;
     bool terminated;
 } self_t;
@@ -186,9 +186,7 @@ s_handle_gateway (self_t *self)
             self->backoff = BACKOFF_MIN;
             s_register (self);
             break;
-        case ZS_PROTO_HEARTBEAT:
-            s_heartbeat (self, zs_proto_clock (self->message));
-            break;
+        case ZS_PROTO_HEARTBEAT: s_heartbeat (self, zs_proto_clock (self->message)); break;
         case ZS_PROTO_STORE_BEGIN:
         case ZS_PROTO_STORE_CHUNK:
         case ZS_PROTO_STORE_END:
@@ -254,8 +252,8 @@ s_start (self_t *self, zmsg_t *request)
                 zstr_send (self->workers[index], "VERBOSE");
             zpoller_add (self->poller, self->workers[index]);
         }
-        zsys_info ("bucket %s: serving %s (%" PRIu64 " copies, %" PRIu64 " bytes) to %s", id,
-                   data, zs_store_files (self->store), zs_store_used (self->store), endpoint);
+        zsys_info ("bucket %s: serving %s (%" PRIu64 " copies, %" PRIu64 " bytes) to %s", id, data,
+                   zs_store_files (self->store), zs_store_used (self->store), endpoint);
         s_register (self);
     }
     zstr_send (self->pipe, self->store ? "OK" : error);

@@ -1,5 +1,5 @@
 /*  zstore-bucket - a storage server of a zstore cluster
-*/
+ */
 
 #include "zs_bucket.h"
 #include "zs_name.h"

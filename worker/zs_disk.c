@@ -1,34 +1,34 @@
 /*  zs_disk - a bucket's disk worker
-*/
+ */
 
 #include "zs_disk.h"
 #include "zs_reader.h"
 #include "zs_scan.h"
 #include "zs_writer.h"
 
-#define INVENTORY_BATCH       1000              //  Records per INVENTORY message
-#define INVENTORY_BATCH_BYTES (512 * 1024)      //  ... or about this many bytes
-#define IDLE_TIMEOUT_DEFAULT  120000            //  ms before an idle transfer is aborted
+#define INVENTORY_BATCH       1000         //  Records per INVENTORY message
+#define INVENTORY_BATCH_BYTES (512 * 1024) //  ... or about this many bytes
+#define IDLE_TIMEOUT_DEFAULT  120000       //  ms before an idle transfer is aborted
 
 //  A transfer in progress: a copy being written or one being read
 typedef struct {
-    uint64_t transfer;     //  Gateway's transfer id
-    zs_writer_t *writer;   //  Set for a store
-    zs_reader_t *reader;   //  Set for a fetch
-    uint32_t next;         //  Fetch: next chunk to send
-    uint32_t limit;        //  Fetch: chunks below this may be sent
-    int64_t active;        //  When the gateway last spoke of it
+    uint64_t transfer;   //  Gateway's transfer id
+    zs_writer_t *writer; //  Set for a store
+    zs_reader_t *reader; //  Set for a fetch
+    uint32_t next;       //  Fetch: next chunk to send
+    uint32_t limit;      //  Fetch: chunks below this may be sent
+    int64_t active;      //  When the gateway last spoke of it
 } transfer_t;
 
 typedef struct {
-    zsock_t *pipe;         //  To the bucket's network thread
-    zpoller_t *poller;     //  Waits on the pipe
-    zs_store_t *store;     //  The data folder
-    zhashx_t *transfers;   //  transfer_t by transfer id (as text)
-    zs_proto_t *message;   //  Message being handled
-    zs_proto_t *reply;     //  Message being sent
-    zs_scan_t *scan;       //  Inventory walk in progress
-    int64_t idle_timeout;  //  ms
+    zsock_t *pipe;        //  To the bucket's network thread
+    zpoller_t *poller;    //  Waits on the pipe
+    zs_store_t *store;    //  The data folder
+    zhashx_t *transfers;  //  transfer_t by transfer id (as text)
+    zs_proto_t *message;  //  Message being handled
+    zs_proto_t *reply;    //  Message being sent
+    zs_scan_t *scan;      //  Inventory walk in progress
+    int64_t idle_timeout; //  ms
     int64_t next_idle_check;
     bool verbose;
     bool terminated;

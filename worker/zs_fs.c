@@ -1,5 +1,5 @@
 /*  zs_fs - durable file system steps
-*/
+ */
 
 #include "zs_fs.h"
 
@@ -15,7 +15,7 @@ zs_fs_mkdirs (int dir_fd, const char *path)
         errno = ENAMETOOLONG;
         return -1;
     }
-    for (char *slash = buffer + 1; ; slash++) {
+    for (char *slash = buffer + 1;; slash++) {
         bool end = *slash == 0;
         if (*slash == '/' || end) {
             *slash = 0;

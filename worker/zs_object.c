@@ -136,8 +136,7 @@ s_string (const byte *bytes, size_t size)
 }
 
 int
-zs_object_decode_header (const byte *buffer, size_t size, zs_fileinfo_t *info,
-                         size_t *header_size)
+zs_object_decode_header (const byte *buffer, size_t size, zs_fileinfo_t *info, size_t *header_size)
 {
     if (size < ZS_OBJECT_FIXED_HEADER || memcmp (buffer, s_magic, sizeof (s_magic)))
         return -1;

@@ -1,5 +1,5 @@
 /*  zs_reader - read one copy, checking every chunk
-*/
+ */
 
 #include "zs_reader.h"
 #include "zs_crc32c.h"
@@ -10,17 +10,16 @@
 #include <sys/stat.h>
 
 struct _zs_reader_t {
-    int fd;                 //  The copy
-    zs_fileinfo_t *info;    //  Its header
-    size_t header_size;     //  Bytes before the content
-    uint32_t chunks;        //  Chunks of content
-    uint32_t *crcs;         //  CRC of each chunk, big-endian
-    char reason[160];       //  Why the last call failed
+    int fd;              //  The copy
+    zs_fileinfo_t *info; //  Its header
+    size_t header_size;  //  Bytes before the content
+    uint32_t chunks;     //  Chunks of content
+    uint32_t *crcs;      //  CRC of each chunk, big-endian
+    char reason[160];    //  Why the last call failed
 };
 
 zs_reader_t *
-zs_reader_new (zs_store_t *store, const char *user, const char *name, uint64_t version,
-               int *status)
+zs_reader_new (zs_store_t *store, const char *user, const char *name, uint64_t version, int *status)
 {
     assert (store && user && name && status);
     zs_reader_t *self = (zs_reader_t *) zmalloc (sizeof (zs_reader_t));
@@ -46,8 +45,8 @@ zs_reader_new (zs_store_t *store, const char *user, const char *name, uint64_t v
         zs_reader_destroy (&self);
         return NULL;
     }
-    size_t got = (uint64_t) file.st_size < sizeof (header) ? (size_t) file.st_size
-                                                           : sizeof (header);
+    size_t got =
+        (uint64_t) file.st_size < sizeof (header) ? (size_t) file.st_size : sizeof (header);
     if (zs_fs_pread_all (self->fd, header, got, 0)
         || zs_object_decode_header (header, got, self->info, &self->header_size)
         || strneq (self->info->user, user) || strneq (self->info->name, name)
@@ -125,7 +124,7 @@ zs_reader_chunk (zs_reader_t *self, uint32_t seq, uint32_t *crc, int *status)
     }
     *crc = zs_crc32c (0, zframe_data (chunk), size);
     if (*crc != ntohl (self->crcs[seq])) {
-        snprintf (self->reason, sizeof (self->reason), "chunk %u failed its CRC on disk", seq);
+        snprintf (self->reason, sizeof (self->reason), "chunk %u is corrupt: it fails its CRC on disk", seq);
         *status = ZS_STATUS_CORRUPT;
         zframe_destroy (&chunk);
         return NULL;

@@ -19,8 +19,8 @@ typedef struct _zs_reader_t zs_reader_t;
 
 //  Open the copy of version of owner's name. NULL on failure, with a
 //  ZS_STATUS_ code in *status: NOT_FOUND, CORRUPT or INTERNAL.
-zs_reader_t *zs_reader_new (zs_store_t *store, const char *user, const char *name,
-                            uint64_t version, int *status);
+zs_reader_t *zs_reader_new (zs_store_t *store, const char *user, const char *name, uint64_t version,
+                            int *status);
 
 //  Close the copy
 void zs_reader_destroy (zs_reader_t **self_p);

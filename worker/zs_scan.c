@@ -16,14 +16,14 @@
 #define LEVELS 3 //  objects/, objects/<xx>/, objects/<xx>/<yy>/
 
 struct _zs_scan_t {
-    zs_store_t *store;         //  The store we walk
-    bool headers;              //  Read each file's header
-    bool tombstones;           //  Walking tombstones/ (after objects/)
-    bool finished;             //  Nothing left
-    DIR *dirs[LEVELS];         //  Open directories, outermost first
-    int depth;                 //  Directories open
-    zs_fileinfo_t *info;       //  The record last returned
-    byte *buffer;              //  Header bytes
+    zs_store_t *store;   //  The store we walk
+    bool headers;        //  Read each file's header
+    bool tombstones;     //  Walking tombstones/ (after objects/)
+    bool finished;       //  Nothing left
+    DIR *dirs[LEVELS];   //  Open directories, outermost first
+    int depth;           //  Directories open
+    zs_fileinfo_t *info; //  The record last returned
+    byte *buffer;        //  Header bytes
 };
 
 static DIR *
@@ -75,8 +75,8 @@ static bool
 s_is_hex_pair (const char *name)
 {
     return strlen (name) == 2 && isxdigit ((unsigned char) name[0])
-        && isxdigit ((unsigned char) name[1]) && !isupper ((unsigned char) name[0])
-        && !isupper ((unsigned char) name[1]);
+           && isxdigit ((unsigned char) name[1]) && !isupper ((unsigned char) name[0])
+           && !isupper ((unsigned char) name[1]);
 }
 
 //  Moves a file that is not a well-formed copy out of the way
@@ -91,8 +91,8 @@ s_quarantine (zs_scan_t *self, int dir_fd, const char *filename, const char *why
 
 //  Fills self->info from the file, checking that it is what its name says
 static int
-s_read_record (zs_scan_t *self, int dir_fd, const char *filename, const char *key,
-               uint64_t version, uint64_t file_size)
+s_read_record (zs_scan_t *self, int dir_fd, const char *filename, const char *key, uint64_t version,
+               uint64_t file_size)
 {
     int fd = openat (dir_fd, filename, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
@@ -116,8 +116,8 @@ s_read_record (zs_scan_t *self, int dir_fd, const char *filename, const char *ke
         return -1;
     }
     free (self->info->buckets);
-    self->info->buckets = strndup (
-      tombstone ? (const char *) self->buffer + header_size : "", tombstone ? self->info->size : 0);
+    self->info->buckets = strndup (tombstone ? (const char *) self->buffer + header_size : "",
+                                   tombstone ? self->info->size : 0);
     if (tombstone)
         self->info->size = 0;
     return self->info->buckets ? 0 : -1;

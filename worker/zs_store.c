@@ -23,13 +23,14 @@
 #include <sys/statvfs.h>
 
 struct _zs_store_t {
-    int fd;                           //  The data folder
-    int lock_fd;                      //  LOCK, held while we run
-    byte instance[ZS_INSTANCE_SIZE];  //  Identity of the folder
-    _Atomic uint64_t capacity;        //  Byte limit, 0 for none
-    _Atomic int64_t files;            //  Copies held
-    _Atomic int64_t used;             //  Bytes they take
-    _Atomic uint64_t temp_sequence;   //  Last temporary file number
+    int fd;                          //  The data folder
+    int lock_fd;                     //  LOCK, held while we run
+    byte instance[ZS_INSTANCE_SIZE]; //  Identity of the folder
+    _Atomic uint64_t capacity;       //  Byte limit, 0 for none
+    _Atomic int64_t files;           //  Copies held
+    _Atomic int64_t used;            //  Bytes they take
+    _Atomic int64_t writing;         //  Bytes written to copies not yet committed
+    _Atomic uint64_t temp_sequence;  //  Last temporary file number
 };
 
 static const char *s_folders[] = { "objects", "tombstones", "tmp", "quarantine" };
@@ -237,7 +238,9 @@ zs_store_free (zs_store_t *self)
     uint64_t available = fstatvfs (self->fd, &fs) == 0 ? (uint64_t) fs.f_bavail * fs.f_frsize : 0;
     uint64_t capacity = atomic_load (&self->capacity);
     if (capacity) {
-        uint64_t used = zs_store_used (self);
+        //  The file system counts copies being written already; the capacity must too
+        int64_t writing = atomic_load (&self->writing);
+        uint64_t used = zs_store_used (self) + (writing > 0 ? (uint64_t) writing : 0);
         uint64_t left = capacity > used ? capacity - used : 0;
         if (left < available)
             available = left;
@@ -259,6 +262,13 @@ zs_store_account (zs_store_t *self, int64_t files, int64_t bytes)
     assert (self);
     atomic_fetch_add (&self->files, files);
     atomic_fetch_add (&self->used, bytes);
+}
+
+void
+zs_store_writing (zs_store_t *self, int64_t bytes)
+{
+    assert (self);
+    atomic_fetch_add (&self->writing, bytes);
 }
 
 uint64_t
@@ -304,8 +314,7 @@ zs_store_drop (zs_store_t *self, const char *user, const char *name, uint64_t ve
 //  Calls remove for every file in folder named <key>.<version> with a
 //  version below limit. Returns the number removed, or -1.
 static int
-s_remove_older (zs_store_t *self, const char *folder, const char *key, uint64_t limit,
-                bool copies)
+s_remove_older (zs_store_t *self, const char *folder, const char *key, uint64_t limit, bool copies)
 {
     int fd = openat (self->fd, folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)

@@ -23,8 +23,7 @@ typedef struct _zs_store_t zs_store_t;
 //  Fails (NULL, with the reason in error) when another process holds the
 //  folder, when it belongs to another bucket id, or on an I/O error.
 //  Removes the temporary files of transfers a crash interrupted.
-zs_store_t *zs_store_new (const char *path, const char *bucket_id, char *error,
-                          size_t error_size);
+zs_store_t *zs_store_new (const char *path, const char *bucket_id, char *error, size_t error_size);
 
 //  Close the folder and release its lock
 void zs_store_destroy (zs_store_t **self_p);
@@ -47,6 +46,10 @@ uint64_t zs_store_capacity (zs_store_t *self);
 //  Account for copies added (positive) or removed (negative)
 void zs_store_account (zs_store_t *self, int64_t files, int64_t bytes);
 
+//  Account for bytes written to copies not committed yet (positive), or no
+//  longer pending (negative): they count against the capacity
+void zs_store_writing (zs_store_t *self, int64_t bytes);
+
 //  A number for a temporary file name, unique in this folder
 uint64_t zs_store_next_temp (zs_store_t *self);
 
@@ -64,12 +67,11 @@ int zs_store_delete (zs_store_t *self, const char *user, const char *name, uint6
 int zs_store_forget (zs_store_t *self, const char *user, const char *name, uint64_t version);
 
 //  Record a new replica count in the copy of this version
-int zs_store_set_replicas (zs_store_t *self, const char *user, const char *name,
-                           uint64_t version, uint8_t desired, uint64_t stamp);
+int zs_store_set_replicas (zs_store_t *self, const char *user, const char *name, uint64_t version,
+                           uint8_t desired, uint64_t stamp);
 
 //  Move a corrupt copy aside, out of reach of reads and inventories
-int zs_store_quarantine (zs_store_t *self, const char *user, const char *name,
-                         uint64_t version);
+int zs_store_quarantine (zs_store_t *self, const char *user, const char *name, uint64_t version);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /*  zs_writer - write one copy, durably
-*/
+ */
 
 #include "zs_writer.h"
 #include "zs_crc32c.h"
@@ -15,23 +15,22 @@
 #define WRITEBACK_STEP (8 * ZS_CHUNK_SIZE)
 
 struct _zs_writer_t {
-    zs_store_t *store;       //  Where the copy goes
-    zs_fileinfo_t *info;     //  What it is
-    int fd;                  //  The temporary file
-    char temp[64];           //  Its path in the store
-    size_t header_size;      //  Bytes before the content
-    uint64_t written;        //  Content bytes written
-    uint64_t synced;         //  Content bytes handed to writeback
-    uint32_t chunks;         //  Chunks written
-    bool last_seen;          //  A short chunk came: it was the last
-    uint32_t *crcs;          //  CRC of each chunk, big-endian
-    size_t crcs_capacity;    //  Entries allocated in crcs
-    bool committed;          //  The copy is in place
-    char reason[160];        //  Why the last call failed
+    zs_store_t *store;    //  Where the copy goes
+    zs_fileinfo_t *info;  //  What it is
+    int fd;               //  The temporary file
+    char temp[64];        //  Its path in the store
+    size_t header_size;   //  Bytes before the content
+    uint64_t written;     //  Content bytes written
+    uint64_t synced;      //  Content bytes handed to writeback
+    uint32_t chunks;      //  Chunks written
+    bool last_seen;       //  A short chunk came: it was the last
+    uint32_t *crcs;       //  CRC of each chunk, big-endian
+    size_t crcs_capacity; //  Entries allocated in crcs
+    bool committed;       //  The copy is in place
+    char reason[160];     //  Why the last call failed
 };
 
-static int
-s_failed (zs_writer_t *self, int status, const char *format, ...) CHECK_PRINTF (3);
+static int s_failed (zs_writer_t *self, int status, const char *format, ...) CHECK_PRINTF (3);
 
 static int
 s_failed (zs_writer_t *self, int status, const char *format, ...)
@@ -68,8 +67,8 @@ zs_writer_new (zs_store_t *store, const zs_fileinfo_t *info, int *status)
     snprintf (self->temp, sizeof (self->temp), "tmp/%" PRIu64 ".part", zs_store_next_temp (store));
     if (self->info) {
         self->info->flags = 0;
-        self->fd = openat (zs_store_fd (store), self->temp,
-                           O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        self->fd =
+            openat (zs_store_fd (store), self->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     }
     if (self->fd < 0) {
         *status = self->info ? s_io_status () : ZS_STATUS_INTERNAL;
@@ -91,8 +90,10 @@ zs_writer_destroy (zs_writer_t **self_p)
         zs_writer_t *self = *self_p;
         if (self->fd >= 0)
             close (self->fd);
-        if (!self->committed && self->fd >= 0)
+        if (!self->committed && self->fd >= 0) {
             unlinkat (zs_store_fd (self->store), self->temp, 0);
+            zs_store_writing (self->store, -(int64_t) self->written);
+        }
         zs_fileinfo_destroy (&self->info);
         free (self->crcs);
         free (self);
@@ -130,6 +131,7 @@ zs_writer_append (zs_writer_t *self, uint32_t seq, const byte *data, size_t size
         return s_failed (self, s_io_status (), "write failed: %s", strerror (errno));
     self->crcs[self->chunks++] = htonl (crc);
     self->written += size;
+    zs_store_writing (self->store, (int64_t) size);
     self->last_seen = size < ZS_CHUNK_SIZE;
     if (self->written - self->synced >= WRITEBACK_STEP) {
         sync_file_range (self->fd, (off64_t) (self->header_size + self->synced),
@@ -162,8 +164,8 @@ zs_writer_commit (zs_writer_t *self, uint64_t size, const byte *checksum)
     if (self->committed)
         return ZS_STATUS_OK;
     if (size != self->written)
-        return s_failed (self, ZS_STATUS_BAD_REQUEST, "end says %" PRIu64 " bytes, %" PRIu64
-                         " arrived", size, self->written);
+        return s_failed (self, ZS_STATUS_BAD_REQUEST,
+                         "end says %" PRIu64 " bytes, %" PRIu64 " arrived", size, self->written);
     self->info->size = size;
     memcpy (self->info->checksum, checksum, ZS_CHECKSUM_SIZE);
     byte header[ZS_OBJECT_HEADER_MAX];
@@ -185,6 +187,7 @@ zs_writer_commit (zs_writer_t *self, uint64_t size, const byte *checksum)
         return s_failed (self, s_io_status (), "cannot put the copy in place: %s",
                          strerror (errno));
     self->committed = true;
+    zs_store_writing (self->store, -(int64_t) self->written);
     int64_t disk_size = (int64_t) zs_object_disk_size (self->info, self->header_size);
     if (replacing)
         zs_store_account (self->store, 0, disk_size - (int64_t) replaced.st_size);

@@ -28,8 +28,7 @@ void zs_writer_destroy (zs_writer_t **self_p);
 
 //  Append chunk seq. Chunks come in order, all but the last ZS_CHUNK_SIZE
 //  bytes long, each with its CRC-32C. Returns a ZS_STATUS_ code.
-int zs_writer_append (zs_writer_t *self, uint32_t seq, const byte *data, size_t size,
-                      uint32_t crc);
+int zs_writer_append (zs_writer_t *self, uint32_t seq, const byte *data, size_t size, uint32_t crc);
 
 //  Finish the copy: size and checksum of the whole content. Returns a
 //  ZS_STATUS_ code; ZS_STATUS_OK means the copy is durable and in place.

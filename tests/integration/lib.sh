@@ -20,12 +20,37 @@ LIVENESS=${LIVENESS:-3}
 ZS_USER=${ZS_USER:-alice}
 declare -A PIDS=()
 
+# Stops our processes gently, so that sanitizers can report at exit, and
+# forcefully after a few seconds
+stop_all () {
+    local name pid
+    for name in "${!PIDS[@]}"; do
+        kill -s CONT "${PIDS[$name]}" 2>/dev/null || true
+        kill -s TERM "${PIDS[$name]}" 2>/dev/null || true
+    done
+    local deadline=$((SECONDS + 5))
+    for name in "${!PIDS[@]}"; do
+        pid=${PIDS[$name]}
+        while [ -e "/proc/$pid" ] && [ "$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
+            if [ $SECONDS -ge $deadline ]; then
+                kill -s KILL "$pid" 2>/dev/null || true
+                break
+            fi
+            sleep 0.05
+        done
+        wait "$pid" 2>/dev/null || true
+    done
+    PIDS=()
+}
+
 cleanup () {
     local status=$?
-    for name in "${!PIDS[@]}"; do
-        kill -KILL "${PIDS[$name]}" 2>/dev/null || true
-        wait "${PIDS[$name]}" 2>/dev/null || true
-    done
+    stop_all
+    if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/*.log >/dev/null 2>&1; then
+        echo "FAIL: $TEST_NAME: a sanitizer reported:" >&2
+        grep -hE -A 30 "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/*.log >&2
+        status=1
+    fi
     if [ $status -ne 0 ]; then
         for log in "$WORK"/*.log; do
             [ -f "$log" ] || continue
@@ -93,6 +118,16 @@ kill_process () {
     kill -s "$signal" "${PIDS[$name]}" 2>/dev/null || true
     wait "${PIDS[$name]}" 2>/dev/null || true
     unset "PIDS[$name]"
+}
+
+# freeze NAME / thaw NAME: stop and resume one of our processes (SIGSTOP and
+# SIGCONT), as a machine that hangs and comes back would
+freeze () {
+    kill -s STOP "${PIDS[$1]}"
+}
+
+thaw () {
+    kill -s CONT "${PIDS[$1]}"
 }
 
 # bucket_state ID: the state the gateway reports for a bucket

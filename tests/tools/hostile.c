@@ -33,7 +33,7 @@ s_send_raw (zsock_t *socket, zframe_t *routing_id, int frames, ...)
 {
     zmsg_t *msg = zmsg_new ();
     if (routing_id)
-        zmsg_append (msg, &(zframe_t *) { zframe_dup (routing_id) });
+        zmsg_append (msg, &(zframe_t *){ zframe_dup (routing_id) });
     va_list args;
     va_start (args, frames);
     for (int index = 0; index < frames; index++) {
@@ -75,7 +75,7 @@ s_expect_failed (zsock_t *socket, zs_proto_t *reply, const char *what)
 {
     bool got = s_receive (socket, reply);
     s_expect (got && zs_proto_id (reply) == ZS_PROTO_FAILED
-                && zs_proto_status (reply) == ZS_STATUS_BAD_REQUEST,
+                  && zs_proto_status (reply) == ZS_STATUS_BAD_REQUEST,
               what);
 }
 
@@ -233,7 +233,7 @@ s_gateway_mode (const char *endpoint)
     while (got && zs_proto_id (reply) == ZS_PROTO_HEARTBEAT)
         got = s_receive (router, reply);
     s_expect (got && zs_proto_id (reply) == ZS_PROTO_DONE && zs_proto_transfer (reply) == 1000
-                && zs_proto_status (reply) == ZS_STATUS_NOT_FOUND,
+                  && zs_proto_status (reply) == ZS_STATUS_NOT_FOUND,
               "DONE not found for a fetch of nothing");
 
     //  Still alive: a heartbeat comes back with our clock
