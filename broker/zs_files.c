@@ -19,6 +19,9 @@
 
 #define LIST_PAGE_MAX     1000 //  Entries per LIST_OK
 #define CONVERGE_PER_TICK 1000 //  Entries examined per housekeeping tick
+#define SWEEP_INTERVAL                                                                             \
+    30000 //  ms between looks at every entry, to retry what failed,
+          //  or the tombstone grace period when that is shorter
 
 static zs_op_t *
 s_op_new (zs_server_t *self, zs_op_kind_t kind, const char *user, const char *name,
@@ -309,10 +312,10 @@ zs_files_stored (zs_server_t *self, zs_transfer_t *transfer, const uint16_t *slo
         zs_index_add (record.holders, &record.holder_count, slots[index]);
     if (known) {
         //  Whoever held an older version, or a tombstone, must delete it
-        for (uint8_t index = 0; index < current.holder_count; index++)
-            zs_index_add (record.pending, &record.pending_count, current.holders[index]);
-        for (uint8_t index = 0; index < current.pending_count; index++)
-            zs_index_add (record.pending, &record.pending_count, current.pending[index]);
+        zs_index_union (record.pending, &record.pending_count, current.holders,
+                        current.holder_count);
+        zs_index_union (record.pending, &record.pending_count, current.pending,
+                        current.pending_count);
     }
     zs_index_put (self->index, transfer->user, transfer->name, &record);
     if (record.pending_count)
@@ -345,11 +348,24 @@ zs_files_copy_lost (zs_server_t *self, const char *user, const char *name, uint6
 //  --------------------------------------------------------------------------
 //  Remove
 
+//  Changes wait for the index to be whole: a bucket yet to report may hold
+//  copies that a removal must know of
+static bool
+s_refuse_while_recovering (zs_server_t *self)
+{
+    if (!self->recovering)
+        return false;
+    zs_server_fail_client (self, zs_proto_routing_id (self->message),
+                           zs_proto_request (self->message), ZS_STATUS_RECOVERING,
+                           "the gateway is still collecting inventories; try again");
+    return true;
+}
+
 void
 zs_files_remove (zs_server_t *self)
 {
     zs_record_t record;
-    if (!s_find (self, &record))
+    if (s_refuse_while_recovering (self) || !s_find (self, &record))
         return;
     zframe_t *client = zs_proto_routing_id (self->message);
     uint64_t request = zs_proto_request (self->message);
@@ -359,9 +375,12 @@ zs_files_remove (zs_server_t *self)
     //  now are told at once, and record it for the others
     zs_member_t *keepers[ZS_INDEX_SLOTS_MAX];
     size_t keeper_count = s_live_holders (self, &record, keepers);
-    if (keeper_count == 0)
-        keeper_count = zs_placement_choose (self->registry, 0, NULL, 0,
-                                            record.desired ? record.desired : 1, keepers);
+    if (keeper_count == 0) {
+        size_t wanted = record.desired ? record.desired : 1;
+        keeper_count =
+            zs_placement_choose (self->registry, 0, NULL, 0,
+                                 wanted < ZS_REPLICAS_MAX ? wanted : ZS_REPLICAS_MAX, keepers);
+    }
     if (keeper_count == 0) {
         zs_server_fail_client (self, client, request, ZS_STATUS_UNAVAILABLE,
                                "no live bucket to record the removal of '%s'", name);
@@ -372,10 +391,10 @@ zs_files_remove (zs_server_t *self)
     tombstone.tombstone = true;
     tombstone.version = zs_server_next_version (self);
     tombstone.desired = record.desired;
-    for (uint8_t index = 0; index < record.holder_count; index++)
-        zs_index_add (tombstone.pending, &tombstone.pending_count, record.holders[index]);
-    for (uint8_t index = 0; index < record.pending_count; index++)
-        zs_index_add (tombstone.pending, &tombstone.pending_count, record.pending[index]);
+    zs_index_union (tombstone.pending, &tombstone.pending_count, record.holders,
+                    record.holder_count);
+    zs_index_union (tombstone.pending, &tombstone.pending_count, record.pending,
+                    record.pending_count);
     char pending[ZS_TEXT_MAX];
     zs_server_slot_names (self, tombstone.pending, tombstone.pending_count, pending,
                           sizeof (pending));
@@ -393,6 +412,31 @@ zs_files_remove (zs_server_t *self)
     zs_index_put (self->index, user, name, &tombstone);
 }
 
+//  A tombstone that every bucket concerned has seen, and that is older than
+//  the grace period, is forgotten: by the index and by the buckets keeping
+//  it. The grace period covers buckets a restarted gateway does not know
+//  about yet. Otherwise the record is stored as it is.
+static void
+s_settle_tombstone (zs_server_t *self, const char *user, const char *name,
+                    const zs_record_t *record)
+{
+    uint64_t now = (uint64_t) zclock_time () * 1000;
+    uint64_t age = now > record->version ? (now - record->version) / 1000 : 0;
+    bool seen = record->pending_count == 0;
+    //  A put that began before the removal must find it, or it would win
+    if (seen && age >= (uint64_t) self->tombstone_grace
+        && !zs_transfers_put_below (self, user, name, record->version)) {
+        zs_index_remove (self->index, user, name);
+        for (uint8_t index = 0; index < record->holder_count; index++)
+            s_tell_bucket (
+                self, ZS_PROTO_FORGET,
+                zs_registry_slot (self->registry, ZS_INDEX_SLOT (record->holders[index])), user,
+                name, record->version);
+        return;
+    }
+    zs_index_put (self->index, user, name, record);
+}
+
 static void
 s_remove_done (zs_server_t *self, zs_op_t *op)
 {
@@ -400,22 +444,13 @@ s_remove_done (zs_server_t *self, zs_op_t *op)
     bool current = zs_index_get (self->index, op->user, op->name, &record) && record.tombstone
                    && record.version == op->version;
     if (current) {
-        //  Who deleted is no longer pending; who failed keeps no tombstone
+        //  Who deleted is no longer pending. Who did not answer stays a
+        //  keeper, since it may have written the tombstone all the same.
         for (uint8_t index = 0; index < op->done_count; index++)
             zs_index_delete (record.pending, &record.pending_count, op->done[index]);
-        for (uint8_t index = 0; index < op->failed_count; index++)
-            zs_index_delete (record.holders, &record.holder_count, op->failed[index]);
-        if (record.pending_count == 0) {
-            zs_index_remove (self->index, op->user, op->name);
-            for (uint8_t index = 0; index < op->done_count; index++)
-                s_tell_bucket (self, ZS_PROTO_FORGET,
-                               zs_registry_slot (self->registry, op->done[index]), op->user,
-                               op->name, op->version);
-        }
-        else {
-            zs_index_put (self->index, op->user, op->name, &record);
+        s_settle_tombstone (self, op->user, op->name, &record);
+        if (record.pending_count)
             zs_files_converge (self, op->user, op->name);
-        }
     }
     if (current && record.pending_count && op->done_count == 0) {
         zs_server_fail_client (self, op->client, op->request, ZS_STATUS_UNAVAILABLE,
@@ -476,6 +511,7 @@ s_set_replicas (zs_server_t *self, const zs_record_t *record, zs_member_t **keep
         s_op_send (self, op, keep[index]);
     }
     for (size_t index = 0; index < drop_count; index++) {
+        zs_index_add (op->dropping, &op->dropping_count, drop[index]->slot);
         zs_proto_set_id (self->reply, ZS_PROTO_DROP);
         zs_proto_set_version (self->reply, record->version);
         s_op_send (self, op, drop[index]);
@@ -494,7 +530,7 @@ zs_files_replicas (zs_server_t *self)
         return;
     }
     zs_record_t record;
-    if (!s_find (self, &record))
+    if (s_refuse_while_recovering (self) || !s_find (self, &record))
         return;
     const char *user = zs_proto_user (self->message);
     const char *name = zs_proto_name (self->message);
@@ -537,12 +573,11 @@ zs_files_replicas (zs_server_t *self)
     size_t keep_count = 0, drop_count = 0;
     for (size_t index = 0; index < live_count; index++) {
         zs_member_t *member = zs_registry_slot (self->registry, order[index]);
+        //  The copies dropped stay holders until their bucket confirms
         if (index < replicas)
             keep[keep_count++] = member;
-        else {
+        else
             drop[drop_count++] = member;
-            zs_index_delete (record.holders, &record.holder_count, member->slot);
-        }
     }
     zs_index_put (self->index, user, name, &record);
     s_set_replicas (self, &record, keep, keep_count, drop, drop_count, client, request, user, name);
@@ -575,6 +610,13 @@ zs_files_replicas_copied (zs_server_t *self, zs_transfer_t *transfer)
 static void
 s_replicas_done (zs_server_t *self, zs_op_t *op)
 {
+    zs_record_t record;
+    if (zs_index_get (self->index, op->user, op->name, &record) && record.version == op->version) {
+        for (uint8_t index = 0; index < op->done_count; index++)
+            if (zs_index_has (op->dropping, op->dropping_count, op->done[index]))
+                zs_index_delete (record.holders, &record.holder_count, op->done[index]);
+        zs_index_put (self->index, op->user, op->name, &record);
+    }
     if (op->failed_count) {
         zs_server_fail_client (self, op->client, op->request, ZS_STATUS_UNAVAILABLE,
                                "replica count of '%s' is %u, but not every bucket took it: %s",
@@ -591,18 +633,16 @@ static void
 s_cleanup_done (zs_server_t *self, zs_op_t *op)
 {
     zs_record_t record;
-    if (op->done_count == 0 || !zs_index_get (self->index, op->user, op->name, &record)
-        || record.version != op->version)
+    if (!zs_index_get (self->index, op->user, op->name, &record) || record.version != op->version)
         return;
-    zs_index_delete (record.pending, &record.pending_count, op->done[0]);
-    if (record.tombstone && record.pending_count == 0) {
-        //  Everyone has seen the removal: the tombstone can go
-        zs_index_remove (self->index, op->user, op->name);
-        for (uint8_t index = 0; index < record.holder_count; index++)
-            s_tell_bucket (self, ZS_PROTO_FORGET,
-                           zs_registry_slot (self->registry, record.holders[index]), op->user,
-                           op->name, op->version);
+    if (op->done_count == 0) {
+        //  Not done this time: try again later
+        self->converge_all = true;
+        return;
     }
+    zs_index_delete (record.pending, &record.pending_count, op->done[0]);
+    if (record.tombstone)
+        s_settle_tombstone (self, op->user, op->name, &record);
     else
         zs_index_put (self->index, op->user, op->name, &record);
 }
@@ -696,21 +736,28 @@ zs_files_converge (zs_server_t *self, const char *user, const char *name)
     zstr_free (&key);
 }
 
+typedef struct {
+    zs_server_t *self;
+    zs_member_t *member; //  Entries this bucket must clean up; NULL for all of them
+} sweep_t;
+
 static int
 s_queue_if_pending (const char *user, const char *name, zs_record_t *record, void *arg)
 {
-    void **args = (void **) arg;
-    zs_member_t *member = (zs_member_t *) args[1];
-    if (zs_index_has (record->pending, record->pending_count, member->slot))
-        zs_files_converge ((zs_server_t *) args[0], user, name);
+    sweep_t *sweep = (sweep_t *) arg;
+    bool wanted = sweep->member
+                      ? zs_index_has (record->pending, record->pending_count, sweep->member->slot)
+                      : record->pending_count > 0 || record->tombstone;
+    if (wanted)
+        zs_files_converge (sweep->self, user, name);
     return ZS_INDEX_KEEP;
 }
 
 void
 zs_files_converge_member (zs_server_t *self, zs_member_t *member)
 {
-    void *args[2] = { self, member };
-    zs_index_foreach (self->index, s_queue_if_pending, args);
+    sweep_t sweep = { self, member };
+    zs_index_foreach (self->index, s_queue_if_pending, &sweep);
 }
 
 //  Tells the entry's pending buckets that are alive to delete older versions
@@ -724,8 +771,12 @@ s_converge_entry (zs_server_t *self, const char *key)
     snprintf (user, sizeof (user), "%.*s", (int) (slash - key), key);
     const char *name = slash + 1;
     zs_record_t record;
-    if (!zs_index_get (self->index, user, name, &record) || record.pending_count == 0)
+    if (!zs_index_get (self->index, user, name, &record))
         return;
+    if (record.tombstone && record.pending_count == 0) {
+        s_settle_tombstone (self, user, name, &record);
+        return;
+    }
     //  Older copies go only once the current version has all its own
     if (!record.tombstone && zs_server_live_copies (self, &record) < record.desired)
         return;
@@ -747,6 +798,15 @@ zs_files_tick (zs_server_t *self)
     s_fail_waiting (self, NULL, NULL);
     if (self->recovering)
         return;
+    int64_t now = zclock_mono ();
+    if (self->converge_all || now >= self->next_sweep) {
+        sweep_t sweep = { self, NULL };
+        zs_index_foreach (self->index, s_queue_if_pending, &sweep);
+        self->converge_all = false;
+        int64_t interval =
+            self->tombstone_grace < SWEEP_INTERVAL ? self->tombstone_grace : SWEEP_INTERVAL;
+        self->next_sweep = now + (interval > 1000 ? interval : 1000);
+    }
     for (size_t done = 0; done < CONVERGE_PER_TICK && zlistx_size (self->converge); done++) {
         char *key = (char *) zlistx_first (self->converge);
         s_converge_entry (self, key);

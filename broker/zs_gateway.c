@@ -51,6 +51,7 @@ s_server_new (zsock_t *pipe)
     self->default_replicas = 2;
     self->transfer_timeout = 30000;
     self->recovery = -1;
+    self->tombstone_grace = 86400000;
     self->registry = zs_registry_new ();
     self->index = zs_index_new ();
     self->transfers = zhashx_new ();
@@ -63,6 +64,7 @@ s_server_new (zsock_t *pipe)
     self->finished = zlistx_new ();
     zlistx_set_destructor (self->finished, (zlistx_destructor_fn *) zstr_free);
     zlistx_set_duplicator (self->finished, (zlistx_duplicator_fn *) strdup);
+    self->discarded = zhashx_new ();
     self->converge = zlistx_new ();
     zlistx_set_destructor (self->converge, (zlistx_destructor_fn *) zstr_free);
     zlistx_set_duplicator (self->converge, (zlistx_duplicator_fn *) strdup);
@@ -85,6 +87,7 @@ s_server_destroy (zs_server_t **self_p)
         zhashx_destroy (&self->ops);
         zlistx_destroy (&self->converge);
         zlistx_destroy (&self->finished);
+        zhashx_destroy (&self->discarded);
         zs_registry_destroy (&self->registry);
         zs_index_destroy (&self->index);
         zs_proto_destroy (&self->message);
@@ -197,11 +200,54 @@ zs_server_live_copies (zs_server_t *self, const zs_record_t *record)
         return 0;
     size_t live = 0;
     for (uint8_t index = 0; index < record->holder_count; index++) {
+        if (record->holders[index] & ZS_INDEX_UNCONFIRMED)
+            continue;
         zs_member_t *member = zs_registry_slot (self->registry, record->holders[index]);
         if (member && member->state == ZS_MEMBER_ALIVE)
             live++;
     }
     return live;
+}
+
+//  How long a failed put's version stays refused: longer than any bucket
+//  takes to come back within one gateway's life
+#define DISCARD_MEMORY (3600 * 1000)
+
+static void
+s_discard_key (const char *user, const char *name, uint64_t version, char *key, size_t size)
+{
+    snprintf (key, size, "%s/%" PRIx64 "/%s", user, version, name);
+}
+
+void
+zs_server_discard (zs_server_t *self, const char *user, const char *name, uint64_t version)
+{
+    char key[ZS_USER_MAX + ZS_NAME_MAX + 24];
+    s_discard_key (user, name, version, key, sizeof (key));
+    zhashx_update (self->discarded, key, (void *) (intptr_t) (zclock_mono () + DISCARD_MEMORY));
+}
+
+bool
+zs_server_discarded (zs_server_t *self, const char *user, const char *name, uint64_t version)
+{
+    char key[ZS_USER_MAX + ZS_NAME_MAX + 24];
+    s_discard_key (user, name, version, key, sizeof (key));
+    return zhashx_lookup (self->discarded, key) != NULL;
+}
+
+static void
+s_expire_discarded (zs_server_t *self)
+{
+    int64_t now = zclock_mono ();
+    zlistx_t *expired = zlistx_new ();
+    for (void *expiry = zhashx_first (self->discarded); expiry;
+         expiry = zhashx_next (self->discarded))
+        if ((int64_t) (intptr_t) expiry < now)
+            zlistx_add_end (expired, (void *) zhashx_cursor (self->discarded));
+    for (const char *key = (const char *) zlistx_first (expired); key;
+         key = (const char *) zlistx_next (expired))
+        zhashx_delete (self->discarded, key);
+    zlistx_destroy (&expired);
 }
 
 void
@@ -211,7 +257,7 @@ zs_server_slot_names (zs_server_t *self, const uint16_t *slots, size_t count, ch
     size_t used = 0;
     text[0] = 0;
     for (size_t index = 0; index < count && used < size; index++) {
-        zs_member_t *member = zs_registry_slot (self->registry, slots[index]);
+        zs_member_t *member = zs_registry_slot (self->registry, ZS_INDEX_SLOT (slots[index]));
         int written =
             snprintf (text + used, size - used, "%s%s", used ? "," : "", member ? member->id : "?");
         if (written > 0)
@@ -314,6 +360,7 @@ s_handle_bucket (zloop_t *loop, zsock_t *backend, void *arg)
     member->last_heard = zclock_mono ();
     switch (zs_proto_id (self->message)) {
         case ZS_PROTO_STORE_ACK: zs_transfers_store_ack (self, member); break;
+        case ZS_PROTO_STORE_READY: zs_transfers_store_ready (self, member); break;
         case ZS_PROTO_FETCH_CHUNK: zs_transfers_fetch_chunk (self, member); break;
         case ZS_PROTO_DONE:
             if (!zs_transfers_done (self, member))
@@ -352,6 +399,7 @@ s_tick (zloop_t *loop, int timer_id, void *arg)
     zs_members_tick (self);
     zs_transfers_tick (self);
     zs_files_tick (self);
+    s_expire_discarded (self);
     s_check_recovery (self);
     s_settle (self);
     return 0;
@@ -376,6 +424,8 @@ s_set (zs_server_t *self, const char *setting, const char *value)
         self->transfer_timeout = number;
     else if (streq (setting, "recovery") && number >= 0 && number <= 3600000)
         self->recovery = number;
+    else if (streq (setting, "tombstone-grace") && number >= 0 && number <= 31536000000LL)
+        self->tombstone_grace = number;
     else
         return "unknown setting or value out of range";
     return NULL;
@@ -390,6 +440,8 @@ s_bind_router (const char *endpoint, char *error, size_t size, const char *what)
     zsock_set_sndtimeo (router, 0);
     zsock_set_sndhwm (router, SNDHWM);
     zsock_set_linger (router, 0);
+    //  A peer sending more than a chunk and its envelope is cut off
+    zsock_set_maxmsgsize (router, ZS_CHUNK_SIZE + 65536);
     if (zsock_bind (router, "%s", endpoint) < 0) {
         snprintf (error, size, "cannot bind the %s endpoint %s: %s", what, endpoint,
                   zmq_strerror (zmq_errno ()));
@@ -418,8 +470,11 @@ s_start (zs_server_t *self, zmsg_t *request)
                       zmq_strerror (zmq_errno ()));
     }
     if (*error) {
-        zsock_destroy (&self->frontend);
-        zsock_destroy (&self->backend);
+        if (!self->events) {
+            //  Only what this call created: a running gateway keeps its sockets
+            zsock_destroy (&self->frontend);
+            zsock_destroy (&self->backend);
+        }
         zstr_send (self->pipe, error);
     }
     else {

@@ -27,6 +27,9 @@ s_usage (FILE *stream)
         "  --recovery MS             after start, how long a file absent from the index may\n"
         "                            still be on a bucket yet to report (default: liveness x\n"
         "                            heartbeat)\n"
+        "  --tombstone-grace MS      how long a removal is remembered once every bucket that\n"
+        "                            held the file has deleted it, for buckets a restarted\n"
+        "                            gateway does not know of yet (default 86400000: a day)\n"
         "  --config FILE             read settings from a ZPL file (gateway/clients,\n"
         "                            gateway/buckets, gateway/events, gateway/heartbeat, ...);\n"
         "                            the command line wins\n"
@@ -52,6 +55,7 @@ main (int argc, char *argv[])
         { "default-replicas", "default-replicas", NULL },
         { "transfer-timeout", "transfer-timeout", NULL },
         { "recovery", "recovery", NULL },
+        { "tombstone-grace", "tombstone-grace", NULL },
     };
     const size_t setting_count = sizeof (settings) / sizeof (settings[0]);
     struct option options[sizeof (settings) / sizeof (settings[0]) + 4];
@@ -112,7 +116,7 @@ main (int argc, char *argv[])
             continue;
         uint64_t number;
         char *reply = NULL;
-        if (zs_parse_count (settings[index].value, 0, UINT32_MAX, &number) == 0) {
+        if (zs_parse_count (settings[index].value, 0, 31536000000ULL, &number) == 0) {
             zstr_sendx (gateway, "SET", settings[index].setting, settings[index].value, NULL);
             reply = zstr_recv (gateway);
         }

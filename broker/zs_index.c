@@ -416,20 +416,29 @@ zs_index_list (zs_index_t *self, const char *user, const char *after, size_t lim
     return count > limit;
 }
 
+static int
+s_find_slot (const uint16_t *slots, uint8_t count, uint16_t slot)
+{
+    for (uint8_t index = 0; index < count; index++)
+        if (ZS_INDEX_SLOT (slots[index]) == ZS_INDEX_SLOT (slot))
+            return index;
+    return -1;
+}
+
 bool
 zs_index_has (const uint16_t *slots, uint8_t count, uint16_t slot)
 {
-    for (uint8_t index = 0; index < count; index++)
-        if (slots[index] == slot)
-            return true;
-    return false;
+    return s_find_slot (slots, count, slot) >= 0;
 }
 
 bool
 zs_index_add (uint16_t *slots, uint8_t *count, uint16_t slot)
 {
-    if (zs_index_has (slots, *count, slot))
+    int found = s_find_slot (slots, *count, slot);
+    if (found >= 0) {
+        slots[found] = slot;
         return true;
+    }
     if (*count >= ZS_INDEX_SLOTS_MAX)
         return false;
     slots[(*count)++] = slot;
@@ -440,9 +449,16 @@ bool
 zs_index_delete (uint16_t *slots, uint8_t *count, uint16_t slot)
 {
     for (uint8_t index = 0; index < *count; index++)
-        if (slots[index] == slot) {
+        if (ZS_INDEX_SLOT (slots[index]) == ZS_INDEX_SLOT (slot)) {
             slots[index] = slots[--(*count)];
             return true;
         }
     return false;
+}
+
+void
+zs_index_union (uint16_t *slots, uint8_t *count, const uint16_t *more, uint8_t more_count)
+{
+    for (uint8_t index = 0; index < more_count; index++)
+        zs_index_add (slots, count, ZS_INDEX_SLOT (more[index]));
 }

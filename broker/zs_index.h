@@ -24,6 +24,12 @@ extern "C" {
 
 #define ZS_INDEX_SLOTS_MAX 32 //  Holders, or pending buckets, of one entry
 
+//  A holder slot with this bit set is unconfirmed: the bucket is registering
+//  again and has not yet said whether it still holds its copy. Such a
+//  holder serves no reads but still counts wherever a copy might be.
+#define ZS_INDEX_UNCONFIRMED 0x8000
+#define ZS_INDEX_SLOT(value) ((uint16_t) ((value) & ~ZS_INDEX_UNCONFIRMED))
+
 //  What the index holds for one file; lookups fill a copy
 typedef struct {
     uint64_t version;                     //  Version of the content, or of the removal
@@ -81,10 +87,15 @@ void zs_index_foreach (zs_index_t *self, zs_index_fn *fn, void *arg);
 bool zs_index_list (zs_index_t *self, const char *user, const char *after, size_t limit,
                     zs_index_fn *fn, void *arg);
 
-//  Sets of bucket slots in a record. Add returns false when the set is full.
+//  Sets of bucket slots in a record, compared without the unconfirmed bit.
+//  Add replaces a slot already there (so adding it plain confirms it), and
+//  returns false when the set is full.
 bool zs_index_has (const uint16_t *slots, uint8_t count, uint16_t slot);
 bool zs_index_add (uint16_t *slots, uint8_t *count, uint16_t slot);
 bool zs_index_delete (uint16_t *slots, uint8_t *count, uint16_t slot);
+
+//  Add every slot of more to slots, plain (without the unconfirmed bit)
+void zs_index_union (uint16_t *slots, uint8_t *count, const uint16_t *more, uint8_t more_count);
 
 #ifdef __cplusplus
 }

@@ -49,15 +49,34 @@ s_refuse (zs_server_t *self, const char *format, ...)
     free (reason);
 }
 
-//  Forgets that a bucket holds copies; its inventory will say again
+//  A bucket registering again: each copy it held is unconfirmed until its
+//  inventory reports it, and still counts where a copy might be meanwhile
 static int
-s_drop_holder (const char *user, const char *name, zs_record_t *record, void *arg)
+s_unconfirm (const char *user, const char *name, zs_record_t *record, void *arg)
 {
     (void) user;
     (void) name;
     zs_member_t *member = (zs_member_t *) arg;
-    return zs_index_delete (record->holders, &record->holder_count, member->slot) ? ZS_INDEX_UPDATE
-                                                                                  : ZS_INDEX_KEEP;
+    if (!zs_index_has (record->holders, record->holder_count, member->slot))
+        return ZS_INDEX_KEEP;
+    zs_index_add (record->holders, &record->holder_count, member->slot | ZS_INDEX_UNCONFIRMED);
+    return ZS_INDEX_UPDATE;
+}
+
+//  Its inventory complete, a bucket holds no copy it did not report
+static int
+s_drop_unconfirmed (const char *user, const char *name, zs_record_t *record, void *arg)
+{
+    (void) user;
+    (void) name;
+    zs_member_t *member = (zs_member_t *) arg;
+    uint16_t unconfirmed = member->slot | ZS_INDEX_UNCONFIRMED;
+    for (uint8_t index = 0; index < record->holder_count; index++)
+        if (record->holders[index] == unconfirmed) {
+            zs_index_delete (record->holders, &record->holder_count, unconfirmed);
+            return ZS_INDEX_UPDATE;
+        }
+    return ZS_INDEX_KEEP;
 }
 
 void
@@ -73,6 +92,11 @@ zs_members_register (zs_server_t *self)
     }
     if (zs_name_check_zone (zone)) {
         s_refuse (self, "bad zone: %s", zs_name_check_zone (zone));
+        return;
+    }
+    zs_member_t *connected = zs_registry_connected (self->registry, routing_id);
+    if (connected && strneq (connected->id, id)) {
+        s_refuse (self, "this connection is registered as bucket '%s'", connected->id);
         return;
     }
     zs_member_t *member = zs_registry_lookup (self->registry, id);
@@ -113,9 +137,10 @@ zs_members_register (zs_server_t *self)
     member->ever_registered = true;
     member->inventory_done = false;
     member->last_heard = zclock_mono ();
+    member->registered_at = member->last_heard;
     member->next_heartbeat = member->last_heard + self->heartbeat;
     //  The inventory that follows says again what the bucket holds
-    zs_index_foreach (self->index, s_drop_holder, member);
+    zs_index_foreach (self->index, s_unconfirm, member);
 
     zs_proto_set_id (self->reply, ZS_PROTO_WELCOME);
     zs_proto_set_heartbeat (self->reply, (uint32_t) self->heartbeat);
@@ -144,21 +169,38 @@ s_add_named (zs_server_t *self, const char *names, uint16_t *slots, uint8_t *cou
     free (list);
 }
 
-static void
-s_union (uint16_t *slots, uint8_t *count, const uint16_t *more, uint8_t more_count)
+//  Takes one record of a bucket's inventory into the index
+//  Whether a record from an inventory makes sense; a bucket's disk or the
+//  bucket itself may be damaged
+static bool
+s_sensible (const zs_fileinfo_t *report)
 {
-    for (uint8_t index = 0; index < more_count; index++)
-        zs_index_add (slots, count, more[index]);
+    bool tombstone = (report->flags & ZS_FILE_TOMBSTONE) != 0;
+    return !zs_name_check_user (report->user) && !zs_name_check_file (report->name)
+           && report->version > 0 && report->version < UINT64_MAX / 2
+           && report->size <= (uint64_t) UINT32_MAX * ZS_CHUNK_SIZE
+           && (tombstone || (report->desired >= 1 && report->desired <= ZS_REPLICAS_MAX));
 }
 
-//  Takes one record of a bucket's inventory into the index
 static void
 s_intake (zs_server_t *self, zs_member_t *member, const zs_fileinfo_t *report)
 {
-    if (zs_name_check_user (report->user) || zs_name_check_file (report->name))
+    if (!s_sensible (report)) {
+        zsys_warning ("bucket %s: ignored a damaged inventory record", member->id);
         return;
-    zs_server_observe_version (self, report->version);
+    }
     bool tombstone = (report->flags & ZS_FILE_TOMBSTONE) != 0;
+    if (!tombstone && zs_server_discarded (self, report->user, report->name, report->version)) {
+        //  A copy of a put that failed: it never was the file
+        zs_proto_set_id (self->reply, ZS_PROTO_DROP);
+        zs_proto_set_transfer (self->reply, zs_server_next_id (self));
+        zs_proto_set_user (self->reply, report->user);
+        zs_proto_set_name (self->reply, report->name);
+        zs_proto_set_version (self->reply, report->version);
+        zs_server_send_bucket (self, member);
+        return;
+    }
+    zs_server_observe_version (self, report->version);
     zs_record_t current, record;
     bool known = zs_index_get (self->index, report->user, report->name, &current);
     if (known && current.version > report->version) {
@@ -191,8 +233,10 @@ s_intake (zs_server_t *self, zs_member_t *member, const zs_fileinfo_t *report)
     if (tombstone)
         s_add_named (self, report->buckets, record.pending, &record.pending_count);
     if (known) {
-        s_union (record.pending, &record.pending_count, current.holders, current.holder_count);
-        s_union (record.pending, &record.pending_count, current.pending, current.pending_count);
+        zs_index_union (record.pending, &record.pending_count, current.holders,
+                        current.holder_count);
+        zs_index_union (record.pending, &record.pending_count, current.pending,
+                        current.pending_count);
     }
     zs_index_delete (record.pending, &record.pending_count, member->slot);
     zs_index_put (self->index, report->user, report->name, &record);
@@ -215,6 +259,7 @@ s_inventory (zs_server_t *self, zs_member_t *member)
     member->inventory_done = true;
     if (self->verbose)
         zsys_debug ("bucket %s: inventory complete", member->id);
+    zs_index_foreach (self->index, s_drop_unconfirmed, member);
     zs_files_converge_member (self, member);
 }
 
@@ -296,6 +341,12 @@ zs_members_tick (zs_server_t *self)
             member->state = ZS_MEMBER_SUSPECT;
             zsys_warning ("bucket %s: suspect (silent for %" PRId64 " ms)", member->id, silence);
             s_bucket_event (self, "bucket.suspect", member);
+        }
+        //  A bucket that never finishes its inventory would hold up recovery
+        if (member->routing_id && !member->inventory_done
+            && now - member->registered_at > self->transfer_timeout) {
+            zs_members_lost (self, member, "its inventory stalled");
+            continue;
         }
         if (member->routing_id && now >= member->next_heartbeat) {
             member->next_heartbeat = now + self->heartbeat;

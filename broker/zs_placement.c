@@ -2,6 +2,7 @@
  */
 
 #include "zs_placement.h"
+#include "zs_index.h"
 
 //  Fraction of a bucket in use, counting what transfers will add
 static double
@@ -81,7 +82,7 @@ zs_placement_choose (zs_registry_t *registry, uint64_t size, const uint16_t *exc
     }
     size_t candidate_count = 0, taken_count = 0;
     for (size_t index = 0; index < exclude_count; index++) {
-        zs_member_t *holder = zs_registry_slot (registry, exclude[index]);
+        zs_member_t *holder = zs_registry_slot (registry, ZS_INDEX_SLOT (exclude[index]));
         if (holder)
             taken[taken_count++] = holder;
     }
@@ -89,7 +90,7 @@ zs_placement_choose (zs_registry_t *registry, uint64_t size, const uint16_t *exc
          member = zs_registry_next (registry, member)) {
         bool excluded = false;
         for (size_t index = 0; index < exclude_count; index++)
-            excluded |= exclude[index] == member->slot;
+            excluded |= ZS_INDEX_SLOT (exclude[index]) == member->slot;
         bool fits = size == UINT64_MAX || member->free >= member->reserved + size;
         if (member->state == ZS_MEMBER_ALIVE && member->routing_id && !excluded && fits)
             candidates[candidate_count++] = member;

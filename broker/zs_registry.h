@@ -30,6 +30,7 @@ typedef struct {
     zs_member_state_t state;         //  alive, suspect or dead
     bool ever_registered;            //  Not just named in a tombstone
     bool inventory_done;             //  Its inventory has all arrived
+    int64_t registered_at;           //  Monotonic ms of its last registration
     int64_t last_heard;              //  Monotonic ms of its last message
     int64_t next_heartbeat;          //  Monotonic ms of our next heartbeat
     uint32_t rtt;                    //  Last heartbeat round trip, microseconds

@@ -27,7 +27,8 @@ typedef enum { ZS_TRANSFER_PUT, ZS_TRANSFER_GET, ZS_TRANSFER_COPY } zs_transfer_
 typedef struct {
     uint16_t slot;  //  The bucket
     uint32_t acked; //  Chunks it has written
-    bool stored;    //  It answered DONE after the end: the copy is durable
+    bool ready;     //  It has all the content, durable, waiting for COMMIT
+    bool stored;    //  It answered DONE to COMMIT: the copy is durable and in place
     bool failed;    //  It failed or went away
 } zs_sink_t;
 
@@ -55,6 +56,7 @@ typedef struct {
     uint32_t source_limit;            //  Chunks the source may send
     uint32_t client_limit;            //  Get: chunks the client accepts
     bool ended;                       //  The end went to the sinks
+    bool committing;                  //  Every sink was ready: COMMIT went to them
     zs_sink_t sinks[ZS_REPLICAS_MAX]; //  Buckets written to
     uint8_t sink_count;
     int64_t active; //  Monotonic ms of the last progress
@@ -79,6 +81,8 @@ typedef struct {
     uint8_t done_count;
     uint16_t failed[ZS_INDEX_SLOTS_MAX]; //  Buckets that did not
     uint8_t failed_count;
+    uint16_t dropping[ZS_INDEX_SLOTS_MAX]; //  Replicas: buckets told to drop their copy
+    uint8_t dropping_count;
     char reason[256]; //  First failure, for the client
     int64_t deadline; //  Monotonic ms; unanswered buckets fail then
 } zs_op_t;
@@ -90,6 +94,7 @@ typedef struct {
     uint8_t default_replicas; //  Copies of a file when the client does not say
     int64_t transfer_timeout; //  ms without progress before a transfer fails
     int64_t recovery;         //  ms after start before absent files count as missing
+    int64_t tombstone_grace;  //  ms a tombstone outlives the last bucket to see it
     bool verbose;
     //  Sockets
     zsock_t *pipe;       //  Actor pipe
@@ -105,6 +110,10 @@ typedef struct {
     zhashx_t *ops;           //  zs_op_t by id (as text)
     zlistx_t *finished;      //  Ids (as text) of transfers to free
     zlistx_t *converge;      //  Keys "user/name" of entries to bring buckets in line with
+    zhashx_t *discarded;     //  Versions of failed puts a bucket may have committed:
+                             //  expiry (monotonic ms) by "user/version/name"
+    bool converge_all;       //  Look at every entry at the next sweep
+    int64_t next_sweep;      //  Monotonic ms of the next look at every entry
     zs_proto_t *message;     //  Message being handled
     zs_proto_t *reply;       //  Message being sent
     uint64_t next_id;        //  Last transfer id used
@@ -147,6 +156,11 @@ void zs_server_id_key (uint64_t id, char *key);
 //  Live copies in a record: holders whose bucket is alive
 size_t zs_server_live_copies (zs_server_t *self, const zs_record_t *record);
 
+//  A version of a file that must never be adopted from an inventory, since
+//  its put failed; and whether one is such
+void zs_server_discard (zs_server_t *self, const char *user, const char *name, uint64_t version);
+bool zs_server_discarded (zs_server_t *self, const char *user, const char *name, uint64_t version);
+
 //  A slot list as comma-separated bucket ids
 void zs_server_slot_names (zs_server_t *self, const uint16_t *slots, size_t count, char *text,
                            size_t size);
@@ -172,6 +186,7 @@ void zs_transfers_get (zs_server_t *self);
 void zs_transfers_get_credit (zs_server_t *self);
 void zs_transfers_cancel (zs_server_t *self);
 void zs_transfers_store_ack (zs_server_t *self, zs_member_t *member);
+void zs_transfers_store_ready (zs_server_t *self, zs_member_t *member);
 void zs_transfers_fetch_chunk (zs_server_t *self, zs_member_t *member);
 
 //  DONE from a bucket about a transfer; false if the id is not a transfer
@@ -182,6 +197,10 @@ bool zs_transfers_done (zs_server_t *self, zs_member_t *member);
 int zs_transfers_copy (zs_server_t *self, const char *user, const char *name,
                        const zs_record_t *record, zs_member_t **targets, size_t target_count,
                        zframe_t *client, uint64_t request);
+
+//  Whether a put of this file is in progress with a version below this one
+bool zs_transfers_put_below (zs_server_t *self, const char *user, const char *name,
+                             uint64_t version);
 
 //  A bucket went away: fail or move every transfer that used it
 void zs_transfers_member_lost (zs_server_t *self, zs_member_t *member);

@@ -7,8 +7,9 @@
     the source credit as the slowest one advances, so no process holds more
     than a window of any file.
 
-        put   client  -> buckets   success only when every bucket has answered
-                                   DONE for the end: its copy is durable
+        put   client  -> buckets   success only when every bucket has its copy
+                                   durable and in place (two phases: every
+                                   bucket READY, then COMMIT, then DONE)
         get   bucket  -> client    on a failed or corrupt source, carries on
                                    from another holder at the same chunk
         copy  bucket  -> buckets   new copies for a raised replica count
@@ -164,7 +165,8 @@ s_fail (zs_server_t *self, zs_transfer_t *transfer, int status, const char *form
     if (transfer->client && !transfer->client_gone)
         zs_server_fail_client (self, transfer->client, transfer->request, status, "%s", reason);
     free (reason);
-    //  Whatever a bucket is still doing for it, it may stop
+    //  Whatever a bucket is still doing for it, it may stop; one that was
+    //  told to commit drops the copy if it did
     for (uint8_t index = 0; index < transfer->sink_count; index++)
         if (!transfer->sinks[index].failed && !transfer->sinks[index].stored)
             s_tell (self, ZS_PROTO_ABORT, transfer->id,
@@ -172,8 +174,13 @@ s_fail (zs_server_t *self, zs_transfer_t *transfer, int status, const char *form
     if (transfer->source >= 0)
         s_tell (self, ZS_PROTO_ABORT, transfer->id,
                 zs_registry_slot (self->registry, (uint16_t) transfer->source));
-    if (transfer->kind == ZS_TRANSFER_PUT)
+    if (transfer->kind == ZS_TRANSFER_PUT) {
         s_drop_stored (self, transfer);
+        //  A bucket out of reach may have committed: its copy must not
+        //  come back as the file when it reports it
+        if (transfer->committing)
+            zs_server_discard (self, transfer->user, transfer->name, transfer->version);
+    }
     else if (transfer->kind == ZS_TRANSFER_COPY) {
         //  Copies that did land are good copies of the current version
         uint16_t slots[ZS_REPLICAS_MAX];
@@ -234,6 +241,8 @@ s_next_source (zs_server_t *self, zs_transfer_t *transfer)
     //  Alive holders first, the least busy of them; suspect ones if need be
     zs_member_t *best = NULL;
     for (uint8_t index = 0; index < record.holder_count; index++) {
+        if (record.holders[index] & ZS_INDEX_UNCONFIRMED)
+            continue; //  Serves nothing until its bucket confirms it
         zs_member_t *member = zs_registry_slot (self->registry, record.holders[index]);
         if (!member || !member->routing_id || member->lost
             || zs_index_has (transfer->tried, transfer->tried_count, member->slot))
@@ -484,7 +493,8 @@ zs_transfers_done (zs_server_t *self, zs_member_t *member)
                 transfer->name, reason);
         return true;
     }
-    if (!transfer->ended)
+    //  Only the answer to COMMIT says the copy is in place
+    if (!transfer->committing)
         return true;
     sink->stored = true;
     for (uint8_t index = 0; index < transfer->sink_count; index++)
@@ -492,6 +502,36 @@ zs_transfers_done (zs_server_t *self, zs_member_t *member)
             return true;
     s_completed (self, transfer);
     return true;
+}
+
+void
+zs_transfers_store_ready (zs_server_t *self, zs_member_t *member)
+{
+    zs_transfer_t *transfer = s_lookup (self, zs_proto_transfer (self->message));
+    zs_sink_t *sink = transfer ? s_sink (transfer, member) : NULL;
+    if (!sink || sink->failed || !transfer->ended || transfer->committing)
+        return;
+    sink->ready = true;
+    transfer->active = zclock_mono ();
+    for (uint8_t index = 0; index < transfer->sink_count; index++)
+        if (!transfer->sinks[index].ready)
+            return;
+    //  Every bucket holds the whole content, durable: now they may commit
+    transfer->committing = true;
+    zs_proto_set_id (self->reply, ZS_PROTO_COMMIT);
+    zs_proto_set_transfer (self->reply, transfer->id);
+    s_send_sinks (self, transfer, self->reply);
+}
+
+bool
+zs_transfers_put_below (zs_server_t *self, const char *user, const char *name, uint64_t version)
+{
+    zs_transfer_t *transfer = (zs_transfer_t *) zhashx_first (self->transfers);
+    for (; transfer; transfer = (zs_transfer_t *) zhashx_next (self->transfers))
+        if (!transfer->finished && transfer->kind == ZS_TRANSFER_PUT && transfer->version < version
+            && streq (transfer->user, user) && streq (transfer->name, name))
+            return true;
+    return false;
 }
 
 void
@@ -541,11 +581,15 @@ zs_transfers_get (zs_server_t *self)
     zs_proto_set_version (self->reply, record.version);
     zs_proto_set_size (self->reply, record.size);
     zs_proto_set_checksum (self->reply, record.checksum);
-    if (zs_server_send_client (self, client) || transfer->chunks == 0) {
-        s_finish (self, transfer);
+    if (zs_server_send_client (self, client)) {
+        transfer->client_gone = true;
+        s_fail (self, transfer, ZS_STATUS_TIMEOUT, "the client went away");
         return;
     }
-    s_bind_request (self, transfer);
+    if (transfer->chunks == 0)
+        s_finish (self, transfer);
+    else
+        s_bind_request (self, transfer);
 }
 
 void

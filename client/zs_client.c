@@ -12,6 +12,10 @@
 #define TIMEOUT_DEFAULT 10000 //  ms
 #define ATTEMPT_MAX     2500  //  ms to wait before sending an idempotent request again
 #define RETRY_PAUSE     250   //  ms between tries while the gateway recovers
+//  How long to wait at least for an answer the gateway always gives, once it
+//  has what it needs (the end of a put, a removal, a replica change): it
+//  fails such work itself after its transfer timeout
+#define ANSWER_WAIT 120000
 
 struct _zs_client_t {
     char *endpoint;      //  Gateway's client endpoint
@@ -185,23 +189,26 @@ s_unreachable (zs_client_t *self)
                      self->timeout);
 }
 
-//  Sends self->request and waits for its reply, sending it again on a new
-//  connection when the gateway is silent or recovering, if idempotent.
-//  Returns 0 with the reply in self->reply, which may be FAILED.
+//  Sends self->request and waits for its reply. While the gateway recovers
+//  (it did nothing), asks again. When it is silent, an idempotent request
+//  goes again on a new connection; any other waits for the answer, which
+//  the gateway always gives. Returns 0 with the reply in self->reply, which
+//  may be FAILED.
 static int
 s_call (zs_client_t *self, bool idempotent)
 {
-    int64_t deadline = zclock_mono () + self->timeout;
+    int64_t patience = idempotent || self->timeout > ANSWER_WAIT ? self->timeout : ANSWER_WAIT;
+    int64_t deadline = zclock_mono () + patience;
     uint64_t request = ++self->next_id;
     while (true) {
         zs_proto_set_request (self->request, request);
         if (s_send (self))
             return -1;
-        int64_t attempt = zclock_mono () + (idempotent ? ATTEMPT_MAX : self->timeout);
+        int64_t attempt = zclock_mono () + (idempotent ? ATTEMPT_MAX : patience);
         if (s_wait (self, request, attempt < deadline ? attempt : deadline) == 0) {
             bool recovering = zs_proto_id (self->reply) == ZS_PROTO_FAILED
                               && zs_proto_status (self->reply) == ZS_STATUS_RECOVERING;
-            if (!recovering || !idempotent || zclock_mono () + RETRY_PAUSE >= deadline)
+            if (!recovering || zclock_mono () + RETRY_PAUSE >= deadline)
                 return 0;
             zclock_sleep (RETRY_PAUSE);
         }
@@ -302,6 +309,8 @@ zs_client_put (zs_client_t *self, const char *name, int fd, uint8_t replicas, ui
                 zs_proto_set_size (self->request, bytes);
                 zs_proto_set_checksum (self->request, checksum);
                 end_sent = true;
+                deadline =
+                    zclock_mono () + (self->timeout > ANSWER_WAIT ? self->timeout : ANSWER_WAIT);
             }
             else {
                 crypto_generichash_update (&hash, buffer, (size_t) size);
@@ -318,10 +327,15 @@ zs_client_put (zs_client_t *self, const char *name, int fd, uint8_t replicas, ui
         if (rc)
             break;
         if (s_wait (self, request, deadline)) {
-            rc = s_unreachable (self);
+            rc = end_sent ? s_failed (self, ZS_STATUS_TIMEOUT,
+                                      "no answer from the gateway after the whole content was "
+                                      "sent: the file may or may not be stored")
+                          : s_unreachable (self);
             break;
         }
-        deadline = zclock_mono () + self->timeout;
+        //  Once all is sent, the gateway answers when the buckets are done
+        int64_t patience = end_sent && self->timeout < ANSWER_WAIT ? ANSWER_WAIT : self->timeout;
+        deadline = zclock_mono () + patience;
         int id = zs_proto_id (self->reply);
         if (id == ZS_PROTO_PUT_CREDIT) {
             if (zs_proto_limit (self->reply) > limit)
@@ -339,8 +353,9 @@ zs_client_put (zs_client_t *self, const char *name, int fd, uint8_t replicas, ui
             break;
         }
     }
-    //  Unless the gateway ended it, tell it to let the put go
-    if (rc && !self->refused)
+    //  Before the end, tell the gateway to let the put go; after it, the
+    //  outcome is the gateway's to decide, and a cancel would only race it
+    if (rc && !self->refused && !end_sent)
         s_cancel (self, request);
     free (buffer);
     return rc;

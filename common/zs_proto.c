@@ -160,6 +160,8 @@ static const struct {
     { ZS_PROTO_STORE_CHUNK, "STORE_CHUNK", true, { F_TRANSFER, F_SEQ, F_CRC, END } },
     { ZS_PROTO_STORE_END, "STORE_END", false, { F_TRANSFER, F_SIZE, F_CHECKSUM, END } },
     { ZS_PROTO_STORE_ACK, "STORE_ACK", false, { F_TRANSFER, F_SEQ, END } },
+    { ZS_PROTO_STORE_READY, "STORE_READY", false, { F_TRANSFER, END } },
+    { ZS_PROTO_COMMIT, "COMMIT", false, { F_TRANSFER, END } },
     { ZS_PROTO_FETCH,
       "FETCH",
       false,

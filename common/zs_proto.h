@@ -68,15 +68,17 @@ extern "C" {
 #define ZS_PROTO_STORE_CHUNK   48
 #define ZS_PROTO_STORE_END     49
 #define ZS_PROTO_STORE_ACK     50
-#define ZS_PROTO_FETCH         51
-#define ZS_PROTO_FETCH_CHUNK   52
-#define ZS_PROTO_FETCH_CREDIT  53
-#define ZS_PROTO_ABORT         54
-#define ZS_PROTO_DROP          55
-#define ZS_PROTO_DELETE        56
-#define ZS_PROTO_FORGET        57
-#define ZS_PROTO_SET_REPLICAS  58
-#define ZS_PROTO_DONE          59
+#define ZS_PROTO_STORE_READY   51
+#define ZS_PROTO_COMMIT        52
+#define ZS_PROTO_FETCH         53
+#define ZS_PROTO_FETCH_CHUNK   54
+#define ZS_PROTO_FETCH_CREDIT  55
+#define ZS_PROTO_ABORT         56
+#define ZS_PROTO_DROP          57
+#define ZS_PROTO_DELETE        58
+#define ZS_PROTO_FORGET        59
+#define ZS_PROTO_SET_REPLICAS  60
+#define ZS_PROTO_DONE          61
 //  Message ids: gateway events
 #define ZS_PROTO_EVENT 80
 

@@ -136,12 +136,20 @@ s_heartbeat (self_t *self, uint64_t clock)
     s_send (self);
 }
 
-//  Sends a gateway message on to the disk worker that owns its transfer
+//  Sends a gateway message on to the disk worker that owns its transfer. A
+//  worker too far behind gets no more: the transfer fails rather than the
+//  network thread wait, which would stop the heartbeats.
 static void
 s_to_worker (self_t *self, uint64_t transfer)
 {
     zactor_t *worker = self->workers[transfer % self->worker_count];
-    zs_proto_send (self->message, zactor_sock (worker));
+    if (zs_proto_send (self->message, zactor_sock (worker)) == 0)
+        return;
+    zs_proto_set_id (self->reply, ZS_PROTO_DONE);
+    zs_proto_set_transfer (self->reply, transfer);
+    zs_proto_set_status (self->reply, ZS_STATUS_UNAVAILABLE);
+    zs_proto_set_reason (self->reply, "bucket %s is overloaded", self->id);
+    s_send (self);
 }
 
 static void
@@ -190,6 +198,7 @@ s_handle_gateway (self_t *self)
         case ZS_PROTO_STORE_BEGIN:
         case ZS_PROTO_STORE_CHUNK:
         case ZS_PROTO_STORE_END:
+        case ZS_PROTO_COMMIT:
         case ZS_PROTO_FETCH:
         case ZS_PROTO_FETCH_CREDIT:
         case ZS_PROTO_ABORT:
@@ -207,16 +216,21 @@ s_handle_gateway (self_t *self)
     }
 }
 
-//  Replies of a disk worker go to the gateway as they are
+//  Replies of a disk worker go to the gateway as they are. One that cannot
+//  go means the gateway stopped reading us: start afresh rather than let it
+//  miss an answer it waits for.
 static void
 s_handle_worker (self_t *self, zsock_t *worker)
 {
     zmsg_t *msg = zmsg_recv (worker);
-    if (msg && self->gateway) {
+    if (msg && self->gateway && self->state == REGISTERED) {
         if (zmsg_send (&msg, self->gateway) == 0)
             self->last_sent = zclock_mono ();
-        else if (self->verbose)
-            zsys_debug ("bucket %s: gateway queue full, reply dropped", self->id);
+        else {
+            zsys_warning ("bucket %s: the gateway does not take our replies: registering again",
+                          self->id);
+            s_register (self);
+        }
     }
     zmsg_destroy (&msg);
 }
@@ -248,6 +262,7 @@ s_start (self_t *self, zmsg_t *request)
         self->worker_count = (size_t) atoi (workers);
         for (size_t index = 0; index < self->worker_count; index++) {
             self->workers[index] = zactor_new (zs_disk_actor, self->store);
+            zsock_set_sndtimeo (zactor_sock (self->workers[index]), 0);
             if (self->verbose)
                 zstr_send (self->workers[index], "VERBOSE");
             zpoller_add (self->poller, self->workers[index]);

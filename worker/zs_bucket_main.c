@@ -116,6 +116,8 @@ main (int argc, char *argv[])
     zsys_init ();
     zsys_set_logstream (stderr);
     zsys_set_logident ("zstore-bucket");
+    //  Room in the disk workers' queues for many transfers' windows at once
+    zsys_set_pipehwm (10000);
     zactor_t *bucket = zactor_new (zs_bucket_actor, NULL);
     if (verbose)
         zstr_send (bucket, "VERBOSE");

@@ -10,14 +10,16 @@
 #define INVENTORY_BATCH_BYTES (512 * 1024) //  ... or about this many bytes
 #define IDLE_TIMEOUT_DEFAULT  120000       //  ms before an idle transfer is aborted
 
-//  A transfer in progress: a copy being written or one being read
+//  A transfer in progress: a copy being written or one being read, or a
+//  copy committed lately, which the gateway may still abort
 typedef struct {
-    uint64_t transfer;   //  Gateway's transfer id
-    zs_writer_t *writer; //  Set for a store
-    zs_reader_t *reader; //  Set for a fetch
-    uint32_t next;       //  Fetch: next chunk to send
-    uint32_t limit;      //  Fetch: chunks below this may be sent
-    int64_t active;      //  When the gateway last spoke of it
+    uint64_t transfer;        //  Gateway's transfer id
+    zs_writer_t *writer;      //  Set for a store
+    zs_reader_t *reader;      //  Set for a fetch
+    zs_fileinfo_t *committed; //  Set for a store committed: what it committed
+    uint32_t next;            //  Fetch: next chunk to send
+    uint32_t limit;           //  Fetch: chunks below this may be sent
+    int64_t active;           //  When the gateway last spoke of it
 } transfer_t;
 
 typedef struct {
@@ -40,6 +42,7 @@ s_transfer_destroy (transfer_t **self_p)
     if (*self_p) {
         zs_writer_destroy (&(*self_p)->writer);
         zs_reader_destroy (&(*self_p)->reader);
+        zs_fileinfo_destroy (&(*self_p)->committed);
         free (*self_p);
         *self_p = NULL;
     }
@@ -183,6 +186,7 @@ s_store_chunk (self_t *self)
     zs_proto_send (self->reply, self->pipe);
 }
 
+//  The content is complete: make it durable, not yet visible
 static void
 s_store_end (self_t *self)
 {
@@ -190,9 +194,50 @@ s_store_end (self_t *self)
     transfer_t *item = s_transfer (self, transfer);
     if (!item || !item->writer)
         return;
-    int status = zs_writer_commit (item->writer, zs_proto_size (self->message),
-                                   zs_proto_checksum (self->message));
+    item->active = zclock_mono ();
+    int status = zs_writer_prepare (item->writer, zs_proto_size (self->message),
+                                    zs_proto_checksum (self->message));
+    if (status) {
+        s_send_done (self, transfer, status, zs_writer_reason (item->writer));
+        s_transfer_end (self, transfer);
+        return;
+    }
+    zs_proto_reset (self->reply);
+    zs_proto_set_id (self->reply, ZS_PROTO_STORE_READY);
+    zs_proto_set_transfer (self->reply, transfer);
+    zs_proto_send (self->reply, self->pipe);
+}
+
+//  Every bucket of the transfer is ready: put the copy in place
+static void
+s_commit (self_t *self)
+{
+    uint64_t transfer = zs_proto_transfer (self->message);
+    transfer_t *item = s_transfer (self, transfer);
+    if (!item || !item->writer)
+        return;
+    item->active = zclock_mono ();
+    int status = zs_writer_commit (item->writer);
     s_send_done (self, transfer, status, status ? zs_writer_reason (item->writer) : "");
+    if (status) {
+        s_transfer_end (self, transfer);
+        return;
+    }
+    //  Remember it a while: if the gateway gives up on the transfer after
+    //  all, its ABORT drops the copy
+    item->committed = zs_fileinfo_dup (zs_writer_info (item->writer));
+    zs_writer_destroy (&item->writer);
+}
+
+//  The gateway gives up on a transfer: a copy it committed goes too
+static void
+s_abort (self_t *self)
+{
+    uint64_t transfer = zs_proto_transfer (self->message);
+    transfer_t *item = s_transfer (self, transfer);
+    if (item && item->committed)
+        zs_store_drop (self->store, item->committed->user, item->committed->name,
+                       item->committed->version);
     s_transfer_end (self, transfer);
 }
 
@@ -327,9 +372,10 @@ s_handle_message (self_t *self)
         case ZS_PROTO_STORE_BEGIN: s_store_begin (self); break;
         case ZS_PROTO_STORE_CHUNK: s_store_chunk (self); break;
         case ZS_PROTO_STORE_END: s_store_end (self); break;
+        case ZS_PROTO_COMMIT: s_commit (self); break;
         case ZS_PROTO_FETCH: s_fetch (self); break;
         case ZS_PROTO_FETCH_CREDIT: s_fetch_credit (self); break;
-        case ZS_PROTO_ABORT: s_transfer_end (self, zs_proto_transfer (self->message)); break;
+        case ZS_PROTO_ABORT: s_abort (self); break;
         case ZS_PROTO_WELCOME:
             zs_scan_destroy (&self->scan);
             self->scan = zs_scan_new (self->store, true);
@@ -395,10 +441,12 @@ s_expire_idle (self_t *self)
             zlistx_add_end (expired, item);
     for (item = (transfer_t *) zlistx_first (expired); item;
          item = (transfer_t *) zlistx_next (expired)) {
-        zsys_info ("transfer %" PRIu64 " idle for %" PRId64 " ms: aborted", item->transfer,
-                   now - item->active);
         uint64_t transfer = item->transfer;
-        s_send_done (self, transfer, ZS_STATUS_TIMEOUT, "transfer idle for too long");
+        if (!item->committed) {
+            zsys_info ("transfer %" PRIu64 " idle for %" PRId64 " ms: aborted", transfer,
+                       now - item->active);
+            s_send_done (self, transfer, ZS_STATUS_TIMEOUT, "transfer idle for too long");
+        }
         s_transfer_end (self, transfer);
     }
     zlistx_destroy (&expired);

@@ -2,11 +2,11 @@
 
     An actor that does a bucket's disk work off its network thread, so that
     a long fsync never delays a heartbeat. Its pipe speaks zs_proto: the
-    gateway's work messages go in (STORE_*, FETCH*, ABORT, DROP, DELETE,
-    FORGET, SET_REPLICAS; WELCOME and INVENTORY_ACK for inventory batches)
-    and the replies for the gateway come out (STORE_ACK, FETCH_CHUNK,
-    INVENTORY, DONE). Transfers are independent: fetches are served a chunk
-    at a time, in turn, within the credit the gateway grants.
+    gateway's work messages go in (STORE_*, COMMIT, FETCH*, ABORT, DROP,
+    DELETE, FORGET, SET_REPLICAS; WELCOME and INVENTORY_ACK for inventory
+    batches) and the replies for the gateway come out (STORE_ACK,
+    STORE_READY, FETCH_CHUNK, INVENTORY, DONE). Transfers are independent: fetches are served a
+   chunk at a time, in turn, within the credit the gateway grants.
 
     String commands:
         RESET           drop every transfer in progress (the gateway is gone)

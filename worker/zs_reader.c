@@ -124,7 +124,8 @@ zs_reader_chunk (zs_reader_t *self, uint32_t seq, uint32_t *crc, int *status)
     }
     *crc = zs_crc32c (0, zframe_data (chunk), size);
     if (*crc != ntohl (self->crcs[seq])) {
-        snprintf (self->reason, sizeof (self->reason), "chunk %u is corrupt: it fails its CRC on disk", seq);
+        snprintf (self->reason, sizeof (self->reason),
+                  "chunk %u is corrupt: it fails its CRC on disk", seq);
         *status = ZS_STATUS_CORRUPT;
         zframe_destroy (&chunk);
         return NULL;

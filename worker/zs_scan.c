@@ -101,9 +101,14 @@ s_read_record (zs_scan_t *self, int dir_fd, const char *filename, const char *ke
     size_t got = file_size < want ? (size_t) file_size : want;
     int rc = zs_fs_pread_all (fd, self->buffer, got, 0);
     close (fd);
+    if (rc) {
+        //  A read error may pass: leave the file be, unreported this time
+        zsys_warning ("cannot read %s: %s", filename, strerror (errno));
+        return -1;
+    }
     size_t header_size;
     char expected[ZS_OBJECT_KEY_SIZE + 1];
-    if (rc || zs_object_decode_header (self->buffer, got, self->info, &header_size)) {
+    if (zs_object_decode_header (self->buffer, got, self->info, &header_size)) {
         s_quarantine (self, dir_fd, filename, "no valid header");
         return -1;
     }

@@ -24,6 +24,7 @@ struct _zs_writer_t {
     uint64_t synced;      //  Content bytes handed to writeback
     uint32_t chunks;      //  Chunks written
     bool last_seen;       //  A short chunk came: it was the last
+    bool prepared;        //  The content is complete and durable
     uint32_t *crcs;       //  CRC of each chunk, big-endian
     size_t crcs_capacity; //  Entries allocated in crcs
     bool committed;       //  The copy is in place
@@ -105,7 +106,7 @@ int
 zs_writer_append (zs_writer_t *self, uint32_t seq, const byte *data, size_t size, uint32_t crc)
 {
     assert (self);
-    if (self->committed)
+    if (self->prepared)
         return s_failed (self, ZS_STATUS_BAD_REQUEST, "chunk after the end");
     if (seq != self->chunks)
         return s_failed (self, ZS_STATUS_BAD_REQUEST, "chunk %u arrived, expected %u", seq,
@@ -158,10 +159,10 @@ s_make_leaf (zs_writer_t *self, const char *leaf)
 }
 
 int
-zs_writer_commit (zs_writer_t *self, uint64_t size, const byte *checksum)
+zs_writer_prepare (zs_writer_t *self, uint64_t size, const byte *checksum)
 {
     assert (self);
-    if (self->committed)
+    if (self->prepared)
         return ZS_STATUS_OK;
     if (size != self->written)
         return s_failed (self, ZS_STATUS_BAD_REQUEST,
@@ -174,7 +175,18 @@ zs_writer_commit (zs_writer_t *self, uint64_t size, const byte *checksum)
                           (long long) (self->header_size + size))
         || zs_fs_pwrite_all (self->fd, header, self->header_size, 0) || fsync (self->fd))
         return s_failed (self, s_io_status (), "write failed: %s", strerror (errno));
+    self->prepared = true;
+    return ZS_STATUS_OK;
+}
 
+int
+zs_writer_commit (zs_writer_t *self)
+{
+    assert (self);
+    if (self->committed)
+        return ZS_STATUS_OK;
+    if (!self->prepared)
+        return s_failed (self, ZS_STATUS_BAD_REQUEST, "commit before the end");
     char key[ZS_OBJECT_KEY_SIZE + 1], leaf[ZS_OBJECT_PATH_MAX], path[ZS_OBJECT_PATH_MAX];
     zs_object_key (self->info->user, self->info->name, key);
     zs_object_leaf_path (leaf, key);
@@ -194,6 +206,13 @@ zs_writer_commit (zs_writer_t *self, uint64_t size, const byte *checksum)
     else
         zs_store_account (self->store, 1, disk_size);
     return ZS_STATUS_OK;
+}
+
+const zs_fileinfo_t *
+zs_writer_info (zs_writer_t *self)
+{
+    assert (self);
+    return self->info;
 }
 
 uint32_t

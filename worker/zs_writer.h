@@ -1,10 +1,12 @@
 /*  zs_writer - write one copy, durably
 
     Chunks go to a temporary file as they arrive, each checked against its
-    CRC; commit writes the CRC table and header, fsyncs the file, renames it
-    into place and fsyncs the directory. Only then is the copy visible, and
-    only then does the bucket acknowledge it. A writer destroyed before
-    commit leaves nothing behind.
+    CRC. Prepare writes the CRC table and header and fsyncs the file: the
+    content is durable but not yet a copy. Commit renames it into place and
+    fsyncs the directory: only then is the copy visible, and only then does
+    the bucket acknowledge it. The gateway asks for the commit when every
+    bucket of a put has prepared, so that a put that fails leaves nothing
+    behind. A writer destroyed before commit removes its temporary file.
 */
 
 #ifndef ZS_WRITER_H_INCLUDED
@@ -30,9 +32,16 @@ void zs_writer_destroy (zs_writer_t **self_p);
 //  bytes long, each with its CRC-32C. Returns a ZS_STATUS_ code.
 int zs_writer_append (zs_writer_t *self, uint32_t seq, const byte *data, size_t size, uint32_t crc);
 
-//  Finish the copy: size and checksum of the whole content. Returns a
-//  ZS_STATUS_ code; ZS_STATUS_OK means the copy is durable and in place.
-int zs_writer_commit (zs_writer_t *self, uint64_t size, const byte *checksum);
+//  The content is complete: its size and checksum. Makes the temporary file
+//  durable. Returns a ZS_STATUS_ code.
+int zs_writer_prepare (zs_writer_t *self, uint64_t size, const byte *checksum);
+
+//  Put the prepared copy in place, durably. Returns a ZS_STATUS_ code;
+//  ZS_STATUS_OK means the copy is durable and visible.
+int zs_writer_commit (zs_writer_t *self);
+
+//  What the copy is: owner, name, version
+const zs_fileinfo_t *zs_writer_info (zs_writer_t *self);
 
 //  Chunks appended so far
 uint32_t zs_writer_chunks (zs_writer_t *self);

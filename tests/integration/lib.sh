@@ -17,6 +17,7 @@ TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/zstore-$TEST_NAME.XXXXXX")
 HEARTBEAT=${HEARTBEAT:-200}
 LIVENESS=${LIVENESS:-3}
+TOMBSTONE_GRACE=${TOMBSTONE_GRACE:-0}
 ZS_USER=${ZS_USER:-alice}
 declare -A PIDS=()
 
@@ -98,7 +99,8 @@ zs () {
 # start_gateway [OPTIONS...]
 start_gateway () {
     "$ZS_BIN/zstore-gateway" --clients "$CLIENT_EP" --buckets "$BUCKET_EP" --events "$EVENT_EP" \
-        --heartbeat "$HEARTBEAT" --liveness "$LIVENESS" ${ZS_VERBOSE:+-v} "$@" >>"$WORK/gateway.log" 2>&1 &
+        --heartbeat "$HEARTBEAT" --liveness "$LIVENESS" --tombstone-grace "$TOMBSTONE_GRACE" \
+        ${ZS_VERBOSE:+-v} "$@" >>"$WORK/gateway.log" 2>&1 &
     PIDS[gateway]=$!
     wait_until 10 "the gateway to answer" zs --timeout 1 status
 }

@@ -18,7 +18,9 @@ wait_until 5 "b2 to be suspect" 'bucket_is b2 suspect || bucket_is b2 dead'
 wait_until 5 "b2 to be dead" bucket_is b2 dead
 dead_after=$(($(now_ms) - frozen_at))
 limit=$((HEARTBEAT * LIVENESS))
-[ "$dead_after" -ge "$limit" ] || fail "dead after $dead_after ms, before $limit ms of silence"
+# Silence began at b2's last heartbeat, up to one interval before the freeze
+silence=$(sed -n 's/.*b2: dead (silent for \([0-9]*\) ms).*/\1/p' "$WORK/gateway.log")
+[ -n "$silence" ] && [ "$silence" -ge "$limit" ] || fail "dead after $silence ms of silence, before $limit"
 [ "$dead_after" -le $((limit + 1000)) ] || fail "dead only after $dead_after ms"
 grep -q "b2: suspect" "$WORK/gateway.log" || fail "no suspect stage logged"
 ok "silent b2: suspect, then dead after $dead_after ms (liveness $LIVENESS x ${HEARTBEAT} ms)"

@@ -52,3 +52,33 @@ zs rm reborn >/dev/null
 zs put "$WORK/in" reborn -r 2 >/dev/null || fail "put after rm"
 zs get reborn -o "$WORK/out" && cmp -s "$WORK/in" "$WORK/out" || fail "a name removed can be stored again"
 ok "a removed name can be stored again"
+
+# A bucket down while the gateway restarts is unknown to the new gateway: a
+# removal then cannot list it, and only the grace period keeps the removal
+# alive until it returns
+zs put "$WORK/in" unknown -r 2 >/dev/null || fail "put unknown"
+read -r down up <<<"$(holders "$ZS_USER" unknown)"
+kill_process "$down"
+kill_process gateway
+start_gateway --tombstone-grace 60000
+wait_until 10 "2 buckets back" test_alive 2
+wait_until 10 "the index to be ready" ready
+zs rm unknown >/dev/null || fail "rm while a holder is unknown"
+[ "$(tombstones)" -ge 1 ] || fail "the tombstone was forgotten within its grace period"
+start_bucket "$down"
+wait_until 10 "$down to delete the copy the gateway did not know of" \
+    'test "$(copies_on_disk "$ZS_USER" unknown)" = 0'
+expect_error 1 "no file" zs get unknown
+ok "a removal outlives its grace period, so a holder unknown to a restarted gateway cannot bring the file back"
+
+kill_process gateway
+start_gateway --tombstone-grace 1500
+wait_until 10 "3 buckets back" test_alive 3
+wait_until 10 "the index to be ready" ready
+zs put "$WORK/in" brief -r 2 >/dev/null
+removed_at=$SECONDS
+zs rm brief >/dev/null
+[ "$(tombstones)" -ge 1 ] || fail "no tombstone during the grace period"
+wait_until 10 "the tombstones to be forgotten after the grace period" 'test "$(tombstones)" = 0'
+[ $((SECONDS - removed_at)) -ge 1 ] || fail "the tombstones went before the grace period"
+ok "tombstones are forgotten once the grace period is over"

@@ -40,8 +40,8 @@ main (int argc, char *argv[])
     if (fix_crc) {
         uint32_t chunk = (uint32_t) (offset / ZS_CHUNK_SIZE);
         uint64_t start = (uint64_t) chunk * ZS_CHUNK_SIZE;
-        size_t size = info->size - start < ZS_CHUNK_SIZE ? (size_t) (info->size - start)
-                                                         : ZS_CHUNK_SIZE;
+        size_t size =
+            info->size - start < ZS_CHUNK_SIZE ? (size_t) (info->size - start) : ZS_CHUNK_SIZE;
         byte *data = (byte *) malloc (size);
         zs_fs_pread_all (fd, data, size, (long long) (header_size + start));
         uint32_t crc = htonl (zs_crc32c (0, data, size));

@@ -31,6 +31,14 @@ typedef struct {
     char error[256];   //  Why the last zs_store_new failed
 } fixture_t;
 
+//  Prepares and commits a copy, as a bucket does on STORE_END and COMMIT
+static int
+s_prepare_commit (zs_writer_t *writer, uint64_t size, const byte *checksum)
+{
+    int status = zs_writer_prepare (writer, size, checksum);
+    return status ? status : zs_writer_commit (writer);
+}
+
 static int
 s_remove_entry (const char *path, const struct stat *info, int type, struct FTW *walk)
 {
@@ -145,7 +153,7 @@ s_write (zs_store_t *store, const char *user, const char *name, uint64_t version
     if (status == ZS_STATUS_OK) {
         byte checksum[ZS_CHECKSUM_SIZE];
         s_checksum (data, size, checksum);
-        status = zs_writer_commit (writer, size, checksum);
+        status = s_prepare_commit (writer, size, checksum);
     }
     zs_writer_destroy (&writer);
     assert_null (writer);
@@ -580,7 +588,7 @@ test_writer_wrong_crc (void **state)
     assert_int_equal (zs_writer_chunks (writer), 1);
     byte checksum[ZS_CHECKSUM_SIZE];
     s_checksum (data, sizeof (data), checksum);
-    assert_int_equal (zs_writer_commit (writer, sizeof (data), checksum), ZS_STATUS_OK);
+    assert_int_equal (s_prepare_commit (writer, sizeof (data), checksum), ZS_STATUS_OK);
     zs_writer_destroy (&writer);
     s_assert_content (self->store, "alice", "crc", 1, data, sizeof (data));
     zs_fileinfo_destroy (&info);
@@ -616,11 +624,11 @@ test_writer_out_of_order (void **state)
         ZS_STATUS_OK);
     byte checksum[ZS_CHECKSUM_SIZE];
     s_checksum (data, 3 * ZS_CHUNK_SIZE, checksum);
-    assert_int_equal (zs_writer_commit (writer, 3 * ZS_CHUNK_SIZE, checksum), ZS_STATUS_OK);
+    assert_int_equal (s_prepare_commit (writer, 3 * ZS_CHUNK_SIZE, checksum), ZS_STATUS_OK);
     //  Nothing more after the end
     assert_int_equal (zs_writer_append (writer, 3, data, 10, zs_crc32c (0, data, 10)),
                       ZS_STATUS_BAD_REQUEST);
-    assert_int_equal (zs_writer_commit (writer, 3 * ZS_CHUNK_SIZE, checksum), ZS_STATUS_OK);
+    assert_int_equal (s_prepare_commit (writer, 3 * ZS_CHUNK_SIZE, checksum), ZS_STATUS_OK);
     zs_writer_destroy (&writer);
     //  Destroying a committed writer keeps the copy
     s_assert_content (self->store, "alice", "order", 1, data, 3 * ZS_CHUNK_SIZE);
@@ -655,7 +663,7 @@ test_writer_after_short_chunk (void **state)
     assert_int_equal (zs_writer_chunks (writer), 1);
     byte checksum[ZS_CHECKSUM_SIZE];
     s_checksum (data, 100, checksum);
-    assert_int_equal (zs_writer_commit (writer, 100, checksum), ZS_STATUS_OK);
+    assert_int_equal (s_prepare_commit (writer, 100, checksum), ZS_STATUS_OK);
     zs_writer_destroy (&writer);
     s_assert_content (self->store, "alice", "short", 1, data, 100);
     zs_fileinfo_destroy (&info);
@@ -676,15 +684,15 @@ test_writer_commit_wrong_size (void **state)
                       ZS_STATUS_OK);
     byte checksum[ZS_CHECKSUM_SIZE];
     s_checksum (data, sizeof (data), checksum);
-    assert_int_equal (zs_writer_commit (writer, 99, checksum), ZS_STATUS_BAD_REQUEST);
+    assert_int_equal (s_prepare_commit (writer, 99, checksum), ZS_STATUS_BAD_REQUEST);
     assert_non_null (strstr (zs_writer_reason (writer), "99"));
-    assert_int_equal (zs_writer_commit (writer, 101, checksum), ZS_STATUS_BAD_REQUEST);
-    assert_int_equal (zs_writer_commit (writer, 0, checksum), ZS_STATUS_BAD_REQUEST);
+    assert_int_equal (s_prepare_commit (writer, 101, checksum), ZS_STATUS_BAD_REQUEST);
+    assert_int_equal (s_prepare_commit (writer, 0, checksum), ZS_STATUS_BAD_REQUEST);
     //  Nothing is visible
     assert_int_equal (s_open_status (self->store, "alice", "size", 1), ZS_STATUS_NOT_FOUND);
     s_assert_counters (self, 0);
     //  The right size still commits
-    assert_int_equal (zs_writer_commit (writer, 100, checksum), ZS_STATUS_OK);
+    assert_int_equal (s_prepare_commit (writer, 100, checksum), ZS_STATUS_OK);
     zs_writer_destroy (&writer);
     s_assert_content (self->store, "alice", "size", 1, data, sizeof (data));
     s_assert_counters (self, 1);
@@ -719,7 +727,7 @@ test_writer_abandoned (void **state)
         zs_writer_append (writer, 0, data, ZS_CHUNK_SIZE, zs_crc32c (0, data, ZS_CHUNK_SIZE)),
         ZS_STATUS_OK);
     byte checksum[ZS_CHECKSUM_SIZE] = { 0 };
-    assert_int_equal (zs_writer_commit (writer, 2 * ZS_CHUNK_SIZE, checksum),
+    assert_int_equal (s_prepare_commit (writer, 2 * ZS_CHUNK_SIZE, checksum),
                       ZS_STATUS_BAD_REQUEST);
     zs_writer_destroy (&writer);
     //  And when nothing was written at all
