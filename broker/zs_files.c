@@ -59,37 +59,41 @@ s_op_send (zs_server_t *self, zs_op_t *op, zs_member_t *member)
     zs_server_send_bucket (self, member);
 }
 
-static void
-s_tell_bucket (zs_server_t *self, int id, zs_member_t *member, const char *user, const char *name,
-               uint64_t version)
-{
-    if (!member || !member->routing_id)
-        return;
-    zs_proto_set_id (self->reply, id);
-    zs_proto_set_transfer (self->reply, zs_server_next_id (self));
-    zs_proto_set_user (self->reply, user);
-    zs_proto_set_name (self->reply, name);
-    zs_proto_set_version (self->reply, version);
-    zs_server_send_bucket (self, member);
-}
-
 static bool
 s_connected (zs_member_t *member)
 {
     return member && member->routing_id && !member->lost && member->state != ZS_MEMBER_DEAD;
 }
 
-//  Holders whose bucket is alive and connected
+//  Holders that count as live copies and whose bucket is connected
 static size_t
 s_live_holders (zs_server_t *self, const zs_record_t *record, zs_member_t **live)
 {
     size_t count = 0;
     for (uint8_t index = 0; index < record->holder_count; index++) {
+        if (!zs_server_holder_live (self, record->holders[index]))
+            continue;
         zs_member_t *member = zs_registry_slot (self->registry, record->holders[index]);
-        if (s_connected (member) && member->state == ZS_MEMBER_ALIVE)
+        if (s_connected (member))
             live[count++] = member;
     }
     return count;
+}
+
+//  Copies being dropped neither count nor serve reads meanwhile (they are
+//  unconfirmed), but a removal still reaches them
+static void
+s_mark_dropping (zs_server_t *self, const char *user, const char *name, uint64_t version,
+                 zs_member_t **drop, size_t drop_count)
+{
+    zs_record_t record;
+    if (!zs_index_get (self->index, user, name, &record) || record.version != version)
+        return;
+    for (size_t index = 0; index < drop_count; index++)
+        if (zs_index_has (record.holders, record.holder_count, drop[index]->slot))
+            zs_index_add (record.holders, &record.holder_count,
+                          drop[index]->slot | ZS_INDEX_UNCONFIRMED);
+    zs_index_put (self->index, user, name, &record);
 }
 
 //  Finds the entry a request names; answers FAILED when there is none
@@ -257,7 +261,7 @@ zs_files_status (zs_server_t *self)
         bucket->id = strdup (member->id);
         bucket->zone = strdup (member->zone);
         bucket->address = strdup (member->address);
-        bucket->state = strdup (zs_registry_state_name (member->state));
+        bucket->state = strdup (zs_server_member_state (self, member));
         bucket->heartbeat_age = member->last_heard ? (uint64_t) (now - member->last_heard) : 0;
         bucket->rtt = member->rtt;
         bucket->files = member->files;
@@ -274,6 +278,9 @@ zs_files_status (zs_server_t *self)
     zs_proto_set_recovering (self->reply, self->recovering);
     zs_proto_set_uptime (self->reply, (uint64_t) (now - self->started));
     zs_proto_set_sequence (self->reply, zs_events_sequence (self->events));
+    zs_proto_set_heartbeat (self->reply, (uint32_t) self->heartbeat);
+    zs_proto_set_liveness (self->reply, (uint32_t) self->liveness);
+    zs_repair_status (self, self->reply);
     zs_server_send_client (self, zs_proto_routing_id (self->message));
 }
 
@@ -289,10 +296,20 @@ zs_files_stored (zs_server_t *self, zs_transfer_t *transfer, const uint16_t *slo
                           ? known && current.version > transfer->version
                           : !known || current.tombstone || current.version != transfer->version;
     if (superseded) {
-        //  A later put or a removal overtook this one: its copies are stale
+        //  A later put or a removal overtook this one: its copies are stale.
+        //  Their buckets become pending on what overtook it, so that they are
+        //  cleaned up for sure and a removal waits for them.
+        if (!known) {
+            for (size_t index = 0; index < count; index++)
+                zs_server_tell (self, ZS_PROTO_DROP,
+                                zs_registry_slot (self->registry, slots[index]), transfer->user,
+                                transfer->name, transfer->version);
+            return;
+        }
         for (size_t index = 0; index < count; index++)
-            s_tell_bucket (self, ZS_PROTO_DROP, zs_registry_slot (self->registry, slots[index]),
-                           transfer->user, transfer->name, transfer->version);
+            zs_index_add (current.pending, &current.pending_count, slots[index]);
+        zs_index_put (self->index, transfer->user, transfer->name, &current);
+        zs_files_converge (self, transfer->user, transfer->name);
         return;
     }
     if (transfer->kind == ZS_TRANSFER_COPY) {
@@ -335,6 +352,7 @@ zs_files_copy_lost (zs_server_t *self, const char *user, const char *name, uint6
         || !zs_index_delete (record.holders, &record.holder_count, member->slot))
         return;
     zs_index_put (self->index, user, name, &record);
+    zs_repair_dirty (self);
     zsys_warning ("bucket %s: copy of %s/%s lost (%s)", member->id, user, name, why);
     zs_proto_t *event = zs_server_event (self, "copy.lost");
     zs_proto_set_attr (event, "bucket", "%s", member->id);
@@ -420,21 +438,26 @@ static void
 s_settle_tombstone (zs_server_t *self, const char *user, const char *name,
                     const zs_record_t *record)
 {
-    uint64_t now = (uint64_t) zclock_time () * 1000;
-    uint64_t age = now > record->version ? (now - record->version) / 1000 : 0;
     bool seen = record->pending_count == 0;
+    zs_record_t settled = *record;
+    //  The grace period runs from when the last bucket saw it (the stamp,
+    //  unused otherwise by a tombstone), as this gateway knows it
+    uint64_t now = (uint64_t) zclock_time () * 1000;
+    if (seen && settled.stamp == 0)
+        settled.stamp = now;
+    uint64_t age = seen && now > settled.stamp ? (now - settled.stamp) / 1000 : 0;
     //  A put that began before the removal must find it, or it would win
     if (seen && age >= (uint64_t) self->tombstone_grace
         && !zs_transfers_put_below (self, user, name, record->version)) {
         zs_index_remove (self->index, user, name);
         for (uint8_t index = 0; index < record->holder_count; index++)
-            s_tell_bucket (
+            zs_server_tell (
                 self, ZS_PROTO_FORGET,
                 zs_registry_slot (self->registry, ZS_INDEX_SLOT (record->holders[index])), user,
                 name, record->version);
         return;
     }
-    zs_index_put (self->index, user, name, record);
+    zs_index_put (self->index, user, name, &settled);
 }
 
 static void
@@ -516,6 +539,7 @@ s_set_replicas (zs_server_t *self, const zs_record_t *record, zs_member_t **keep
         zs_proto_set_version (self->reply, record->version);
         s_op_send (self, op, drop[index]);
     }
+    s_mark_dropping (self, user, name, record->version, drop, drop_count);
 }
 
 void
@@ -607,16 +631,44 @@ zs_files_replicas_copied (zs_server_t *self, zs_transfer_t *transfer)
                     transfer->user, transfer->name);
 }
 
+//  Copies whose bucket confirmed dropping them stop being holders; those
+//  whose bucket did not are confirmed again
 static void
-s_replicas_done (zs_server_t *self, zs_op_t *op)
+s_drops_confirmed (zs_server_t *self, zs_op_t *op)
 {
     zs_record_t record;
     if (zs_index_get (self->index, op->user, op->name, &record) && record.version == op->version) {
-        for (uint8_t index = 0; index < op->done_count; index++)
-            if (zs_index_has (op->dropping, op->dropping_count, op->done[index]))
-                zs_index_delete (record.holders, &record.holder_count, op->done[index]);
+        for (uint8_t index = 0; index < op->dropping_count; index++) {
+            uint16_t slot = op->dropping[index];
+            if (zs_index_has (op->done, op->done_count, slot))
+                zs_index_delete (record.holders, &record.holder_count, slot);
+            else if (zs_index_has (record.holders, record.holder_count, slot))
+                zs_index_add (record.holders, &record.holder_count, slot);
+        }
         zs_index_put (self->index, op->user, op->name, &record);
     }
+}
+
+void
+zs_files_trim (zs_server_t *self, const char *user, const char *name, const zs_record_t *record,
+               zs_member_t **drop, size_t drop_count)
+{
+    s_mark_dropping (self, user, name, record->version, drop, drop_count);
+    zs_op_t *op = s_op_new (self, ZS_OP_TRIM, user, name, record->version);
+    for (size_t index = 0; index < drop_count; index++) {
+        zs_index_add (op->dropping, &op->dropping_count, drop[index]->slot);
+        zs_proto_set_id (self->reply, ZS_PROTO_DROP);
+        zs_proto_set_version (self->reply, record->version);
+        s_op_send (self, op, drop[index]);
+    }
+    if (self->verbose)
+        zsys_debug ("trimming %zu extra copies of %s/%s", drop_count, user, name);
+}
+
+static void
+s_replicas_done (zs_server_t *self, zs_op_t *op)
+{
+    s_drops_confirmed (self, op);
     if (op->failed_count) {
         zs_server_fail_client (self, op->client, op->request, ZS_STATUS_UNAVAILABLE,
                                "replica count of '%s' is %u, but not every bucket took it: %s",
@@ -635,11 +687,8 @@ s_cleanup_done (zs_server_t *self, zs_op_t *op)
     zs_record_t record;
     if (!zs_index_get (self->index, op->user, op->name, &record) || record.version != op->version)
         return;
-    if (op->done_count == 0) {
-        //  Not done this time: try again later
-        self->converge_all = true;
-        return;
-    }
+    if (op->done_count == 0)
+        return; //  Not done this time: the next sweep tries again
     zs_index_delete (record.pending, &record.pending_count, op->done[0]);
     if (record.tombstone)
         s_settle_tombstone (self, op->user, op->name, &record);
@@ -654,6 +703,7 @@ s_op_complete (zs_server_t *self, zs_op_t *op)
         case ZS_OP_REMOVE: s_remove_done (self, op); break;
         case ZS_OP_REPLICAS: s_replicas_done (self, op); break;
         case ZS_OP_CLEANUP: s_cleanup_done (self, op); break;
+        case ZS_OP_TRIM: s_drops_confirmed (self, op); break;
     }
     char key[24];
     zs_server_id_key (op->id, key);
@@ -731,8 +781,11 @@ void
 zs_files_converge (zs_server_t *self, const char *user, const char *name)
 {
     char *key = zsys_sprintf ("%s/%s", user, name);
-    if (key)
+    //  Once in the queue is enough
+    if (key && !zhashx_lookup (self->converging, key)) {
+        zhashx_insert (self->converging, key, self);
         zlistx_add_end (self->converge, key);
+    }
     zstr_free (&key);
 }
 
@@ -777,6 +830,23 @@ s_converge_entry (zs_server_t *self, const char *key)
         s_settle_tombstone (self, user, name, &record);
         return;
     }
+    if (!record.tombstone) {
+        //  More live copies than wanted (a bucket came back): keep the set that
+        //  spreads best over zones, drop the rest
+        zs_member_t *live[ZS_INDEX_SLOTS_MAX];
+        size_t live_count = s_live_holders (self, &record, live);
+        if (live_count > record.desired) {
+            uint16_t order[ZS_INDEX_SLOTS_MAX];
+            for (size_t index = 0; index < live_count; index++)
+                order[index] = live[index]->slot;
+            zs_placement_trim (self->registry, order, live_count, record.desired);
+            zs_member_t *extra[ZS_INDEX_SLOTS_MAX];
+            size_t extra_count = 0;
+            for (size_t index = record.desired; index < live_count; index++)
+                extra[extra_count++] = zs_registry_slot (self->registry, order[index]);
+            zs_files_trim (self, user, name, &record, extra, extra_count);
+        }
+    }
     //  Older copies go only once the current version has all its own
     if (!record.tombstone && zs_server_live_copies (self, &record) < record.desired)
         return;
@@ -799,16 +869,17 @@ zs_files_tick (zs_server_t *self)
     if (self->recovering)
         return;
     int64_t now = zclock_mono ();
-    if (self->converge_all || now >= self->next_sweep) {
+    //  The next look at every entry waits for the queue to empty
+    if (now >= self->next_sweep && zlistx_size (self->converge) == 0) {
         sweep_t sweep = { self, NULL };
         zs_index_foreach (self->index, s_queue_if_pending, &sweep);
-        self->converge_all = false;
         int64_t interval =
             self->tombstone_grace < SWEEP_INTERVAL ? self->tombstone_grace : SWEEP_INTERVAL;
         self->next_sweep = now + (interval > 1000 ? interval : 1000);
     }
     for (size_t done = 0; done < CONVERGE_PER_TICK && zlistx_size (self->converge); done++) {
         char *key = (char *) zlistx_first (self->converge);
+        zhashx_delete (self->converging, key);
         s_converge_entry (self, key);
         zlistx_delete (self->converge, zlistx_cursor (self->converge));
     }

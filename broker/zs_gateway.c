@@ -52,6 +52,9 @@ s_server_new (zsock_t *pipe)
     self->transfer_timeout = 30000;
     self->recovery = -1;
     self->tombstone_grace = 86400000;
+    self->repair_grace = 30000;
+    self->repair_streams = 2;
+    self->repair_rate = 64 << 20;
     self->registry = zs_registry_new ();
     self->index = zs_index_new ();
     self->transfers = zhashx_new ();
@@ -66,10 +69,12 @@ s_server_new (zsock_t *pipe)
     zlistx_set_duplicator (self->finished, (zlistx_duplicator_fn *) strdup);
     self->discarded = zhashx_new ();
     self->converge = zlistx_new ();
+    self->converging = zhashx_new ();
     zlistx_set_destructor (self->converge, (zlistx_destructor_fn *) zstr_free);
     zlistx_set_duplicator (self->converge, (zlistx_duplicator_fn *) strdup);
     self->message = zs_proto_new ();
     self->reply = zs_proto_new ();
+    zs_repair_new (self);
     //  Ids that a restarted gateway will not reuse while buckets remember them
     self->next_id = (uint64_t) zclock_time () * 1000;
     assert (self->registry && self->index);
@@ -86,8 +91,10 @@ s_server_destroy (zs_server_t **self_p)
         zhashx_destroy (&self->requests);
         zhashx_destroy (&self->ops);
         zlistx_destroy (&self->converge);
+        zhashx_destroy (&self->converging);
         zlistx_destroy (&self->finished);
         zhashx_destroy (&self->discarded);
+        zs_repair_destroy (self);
         zs_registry_destroy (&self->registry);
         zs_index_destroy (&self->index);
         zs_proto_destroy (&self->message);
@@ -143,6 +150,20 @@ zs_server_send_bucket (zs_server_t *self, zs_member_t *member)
     return rc;
 }
 
+void
+zs_server_tell (zs_server_t *self, int id, zs_member_t *member, const char *user, const char *name,
+                uint64_t version)
+{
+    if (!member || !member->routing_id)
+        return;
+    zs_proto_set_id (self->reply, id);
+    zs_proto_set_transfer (self->reply, zs_server_next_id (self));
+    zs_proto_set_user (self->reply, user);
+    zs_proto_set_name (self->reply, name);
+    zs_proto_set_version (self->reply, version);
+    zs_server_send_bucket (self, member);
+}
+
 int
 zs_server_send_client (zs_server_t *self, zframe_t *client)
 {
@@ -193,20 +214,34 @@ zs_server_id_key (uint64_t id, char *key)
     snprintf (key, 24, "%" PRIx64, id);
 }
 
+bool
+zs_server_holder_live (zs_server_t *self, uint16_t holder)
+{
+    if (holder & ZS_INDEX_UNCONFIRMED)
+        return false;
+    zs_member_t *member = zs_registry_slot (self->registry, holder);
+    return member && member->state == ZS_MEMBER_ALIVE && !member->draining;
+}
+
 size_t
 zs_server_live_copies (zs_server_t *self, const zs_record_t *record)
 {
     if (record->tombstone)
         return 0;
     size_t live = 0;
-    for (uint8_t index = 0; index < record->holder_count; index++) {
-        if (record->holders[index] & ZS_INDEX_UNCONFIRMED)
-            continue;
-        zs_member_t *member = zs_registry_slot (self->registry, record->holders[index]);
-        if (member && member->state == ZS_MEMBER_ALIVE)
+    for (uint8_t index = 0; index < record->holder_count; index++)
+        if (zs_server_holder_live (self, record->holders[index]))
             live++;
-    }
     return live;
+}
+
+const char *
+zs_server_member_state (zs_server_t *self, zs_member_t *member)
+{
+    (void) self;
+    if (member->draining && member->state == ZS_MEMBER_ALIVE)
+        return member->drain_left ? "draining" : "drained";
+    return zs_registry_state_name (member->state);
 }
 
 //  How long a failed put's version stays refused: longer than any bucket
@@ -315,6 +350,7 @@ s_handle_client (zloop_t *loop, zsock_t *frontend, void *arg)
         case ZS_PROTO_REMOVE: zs_files_remove (self); break;
         case ZS_PROTO_REPLICAS: zs_files_replicas (self); break;
         case ZS_PROTO_STATUS: zs_files_status (self); break;
+        case ZS_PROTO_ADMIN: zs_members_admin (self); break;
         default:
             zs_server_fail_client (self, zs_proto_routing_id (self->message),
                                    zs_proto_request (self->message), ZS_STATUS_BAD_REQUEST,
@@ -358,6 +394,7 @@ s_handle_bucket (zloop_t *loop, zsock_t *backend, void *arg)
         return 0;
     }
     member->last_heard = zclock_mono ();
+    member->missed = 0;
     switch (zs_proto_id (self->message)) {
         case ZS_PROTO_STORE_ACK: zs_transfers_store_ack (self, member); break;
         case ZS_PROTO_STORE_READY: zs_transfers_store_ready (self, member); break;
@@ -399,6 +436,7 @@ s_tick (zloop_t *loop, int timer_id, void *arg)
     zs_members_tick (self);
     zs_transfers_tick (self);
     zs_files_tick (self);
+    zs_repair_tick (self);
     s_expire_discarded (self);
     s_check_recovery (self);
     s_settle (self);
@@ -426,6 +464,16 @@ s_set (zs_server_t *self, const char *setting, const char *value)
         self->recovery = number;
     else if (streq (setting, "tombstone-grace") && number >= 0 && number <= 31536000000LL)
         self->tombstone_grace = number;
+    else if (streq (setting, "repair-grace") && number >= 0 && number <= 31536000000LL)
+        self->repair_grace = number;
+    else if (streq (setting, "repair-streams") && number >= 1 && number <= 256)
+        self->repair_streams = (size_t) number;
+    else if (streq (setting, "repair-rate") && number >= 0)
+        self->repair_rate = (uint64_t) number;
+    else if (streq (setting, "min-write-replicas") && number >= 0 && number <= ZS_REPLICAS_MAX)
+        self->min_write_replicas = (uint8_t) number;
+    else if (streq (setting, "rebalance") && (number == 0 || number == 1))
+        self->rebalance = number == 1;
     else
         return "unknown setting or value out of range";
     return NULL;

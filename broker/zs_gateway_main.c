@@ -30,6 +30,17 @@ s_usage (FILE *stream)
         "  --tombstone-grace MS      how long a removal is remembered once every bucket that\n"
         "                            held the file has deleted it, for buckets a restarted\n"
         "                            gateway does not know of yet (default 86400000: a day)\n"
+        "  --repair-grace SEC        how long a bucket may be dead before its copies are made\n"
+        "                            again elsewhere (default 30)\n"
+        "  --repair-streams N        background copies (repair, drain, rebalance) at once\n"
+        "                            (default 2)\n"
+        "  --repair-rate BYTES       bytes per second they may move, K/M/G suffixes; 0 for no\n"
+        "                            limit (default 64M)\n"
+        "  --min-write-replicas N    a put succeeds with this many durable copies when fewer\n"
+        "                            buckets than asked are alive; repair adds the rest\n"
+        "                            (default: all that were asked)\n"
+        "  --rebalance               move copies onto emptier buckets continuously, at the\n"
+        "                            repair rate\n"
         "  --config FILE             read settings from a ZPL file (gateway/clients,\n"
         "                            gateway/buckets, gateway/events, gateway/heartbeat, ...);\n"
         "                            the command line wins\n"
@@ -37,31 +48,57 @@ s_usage (FILE *stream)
         "  -h, --help                this help\n");
 }
 
+//  How a setting is written: the actor takes every number in its own unit
+typedef enum { COUNT, SECONDS, SIZE, FLAG } unit_t;
+
 typedef struct {
     const char *option;  //  Command line option, and config key under gateway/
     const char *setting; //  Actor setting, NULL for endpoints
+    unit_t unit;         //  How its value is written
     const char *value;   //  As given
 } setting_t;
+
+//  The value as the actor takes it (milliseconds, bytes, 0 or 1); false
+//  when it is not a value of its kind
+static bool
+s_actor_value (const setting_t *setting, char *text, size_t size)
+{
+    uint64_t number = 0;
+    bool ok = setting->unit == SIZE
+                  ? zs_parse_size (setting->value, &number) == 0
+                  : zs_parse_count (setting->value, 0, 31536000000ULL, &number) == 0;
+    if (setting->unit == SECONDS)
+        number *= 1000;
+    snprintf (text, size, "%" PRIu64, number);
+    return ok;
+}
 
 int
 main (int argc, char *argv[])
 {
     setting_t settings[] = {
-        { "clients", NULL, NULL },
-        { "buckets", NULL, NULL },
-        { "events", NULL, NULL },
-        { "heartbeat", "heartbeat", NULL },
-        { "liveness", "liveness", NULL },
-        { "default-replicas", "default-replicas", NULL },
-        { "transfer-timeout", "transfer-timeout", NULL },
-        { "recovery", "recovery", NULL },
-        { "tombstone-grace", "tombstone-grace", NULL },
+        { "clients", NULL, COUNT, NULL },
+        { "buckets", NULL, COUNT, NULL },
+        { "events", NULL, COUNT, NULL },
+        { "heartbeat", "heartbeat", COUNT, NULL },
+        { "liveness", "liveness", COUNT, NULL },
+        { "default-replicas", "default-replicas", COUNT, NULL },
+        { "transfer-timeout", "transfer-timeout", COUNT, NULL },
+        { "recovery", "recovery", COUNT, NULL },
+        { "tombstone-grace", "tombstone-grace", COUNT, NULL },
+        { "repair-grace", "repair-grace", SECONDS, NULL },
+        { "repair-streams", "repair-streams", COUNT, NULL },
+        { "repair-rate", "repair-rate", SIZE, NULL },
+        { "min-write-replicas", "min-write-replicas", COUNT, NULL },
+        { "rebalance", "rebalance", FLAG, NULL },
     };
     const size_t setting_count = sizeof (settings) / sizeof (settings[0]);
     struct option options[sizeof (settings) / sizeof (settings[0]) + 4];
     for (size_t index = 0; index < setting_count; index++)
         options[index] =
-            (struct option){ settings[index].option, required_argument, NULL, (int) (256 + index) };
+            (struct option){ settings[index].option,
+                             settings[index].unit == FLAG ? no_argument : required_argument, NULL,
+                             (int) (256 + index) };
     options[setting_count] = (struct option){ "config", required_argument, NULL, 'f' };
     options[setting_count + 1] = (struct option){ "verbose", no_argument, NULL, 'v' };
     options[setting_count + 2] = (struct option){ "help", no_argument, NULL, 'h' };
@@ -72,7 +109,7 @@ main (int argc, char *argv[])
     int option;
     while ((option = getopt_long (argc, argv, "vh", options, NULL)) != -1) {
         if (option >= 256 && option < 256 + (int) setting_count)
-            settings[option - 256].value = optarg;
+            settings[option - 256].value = settings[option - 256].unit == FLAG ? "1" : optarg;
         else if (option == 'f')
             config_path = optarg;
         else if (option == 'v')
@@ -114,10 +151,10 @@ main (int argc, char *argv[])
     for (size_t index = 0; index < setting_count && rc == 0; index++) {
         if (!settings[index].setting || !settings[index].value)
             continue;
-        uint64_t number;
+        char value[32];
         char *reply = NULL;
-        if (zs_parse_count (settings[index].value, 0, 31536000000ULL, &number) == 0) {
-            zstr_sendx (gateway, "SET", settings[index].setting, settings[index].value, NULL);
+        if (s_actor_value (&settings[index], value, sizeof (value))) {
+            zstr_sendx (gateway, "SET", settings[index].setting, value, NULL);
             reply = zstr_recv (gateway);
         }
         if (!reply || strneq (reply, "OK")) {

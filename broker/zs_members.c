@@ -22,7 +22,7 @@ s_bucket_event (zs_server_t *self, const char *kind, zs_member_t *member)
     zs_proto_set_attr (event, "bucket", "%s", member->id);
     zs_proto_set_attr (event, "zone", "%s", member->zone);
     zs_proto_set_attr (event, "address", "%s", member->address);
-    zs_proto_set_attr (event, "state", "%s", zs_registry_state_name (member->state));
+    zs_proto_set_attr (event, "state", "%s", zs_server_member_state (self, member));
     zs_proto_set_attr (event, "files", "%" PRIu64, member->files);
     zs_proto_set_attr (event, "bytes_used", "%" PRIu64, member->used);
     zs_proto_set_attr (event, "bytes_free", "%" PRIu64, member->free);
@@ -63,7 +63,9 @@ s_unconfirm (const char *user, const char *name, zs_record_t *record, void *arg)
     return ZS_INDEX_UPDATE;
 }
 
-//  Its inventory complete, a bucket holds no copy it did not report
+//  Its inventory complete, a bucket holds no copy it did not report as far
+//  as reads go; in case it does after all (a read error hid it), it stays
+//  pending, so that a removal still reaches it
 static int
 s_drop_unconfirmed (const char *user, const char *name, zs_record_t *record, void *arg)
 {
@@ -74,6 +76,7 @@ s_drop_unconfirmed (const char *user, const char *name, zs_record_t *record, voi
     for (uint8_t index = 0; index < record->holder_count; index++)
         if (record->holders[index] == unconfirmed) {
             zs_index_delete (record->holders, &record->holder_count, unconfirmed);
+            zs_index_add (record->pending, &record->pending_count, member->slot);
             return ZS_INDEX_UPDATE;
         }
     return ZS_INDEX_KEEP;
@@ -134,9 +137,11 @@ zs_members_register (zs_server_t *self)
     member->free = zs_proto_free (message);
     member->files = zs_proto_files (message);
     member->state = ZS_MEMBER_ALIVE;
+    member->grace_over = false;
     member->ever_registered = true;
     member->inventory_done = false;
     member->last_heard = zclock_mono ();
+    member->missed = 0;
     member->registered_at = member->last_heard;
     member->next_heartbeat = member->last_heard + self->heartbeat;
     //  The inventory that follows says again what the bucket holds
@@ -192,12 +197,7 @@ s_intake (zs_server_t *self, zs_member_t *member, const zs_fileinfo_t *report)
     bool tombstone = (report->flags & ZS_FILE_TOMBSTONE) != 0;
     if (!tombstone && zs_server_discarded (self, report->user, report->name, report->version)) {
         //  A copy of a put that failed: it never was the file
-        zs_proto_set_id (self->reply, ZS_PROTO_DROP);
-        zs_proto_set_transfer (self->reply, zs_server_next_id (self));
-        zs_proto_set_user (self->reply, report->user);
-        zs_proto_set_name (self->reply, report->name);
-        zs_proto_set_version (self->reply, report->version);
-        zs_server_send_bucket (self, member);
+        zs_server_tell (self, ZS_PROTO_DROP, member, report->user, report->name, report->version);
         return;
     }
     zs_server_observe_version (self, report->version);
@@ -211,10 +211,10 @@ s_intake (zs_server_t *self, zs_member_t *member, const zs_fileinfo_t *report)
         return;
     }
     if (known && current.version == report->version && current.tombstone == tombstone) {
+        //  A tombstone's list is taken once: buckets that confirmed since are
+        //  not pending again
         zs_index_add (current.holders, &current.holder_count, member->slot);
-        if (tombstone)
-            s_add_named (self, report->buckets, current.pending, &current.pending_count);
-        else if (report->stamp > current.stamp) {
+        if (!tombstone && report->stamp > current.stamp) {
             current.desired = report->desired;
             current.stamp = report->stamp;
         }
@@ -247,6 +247,8 @@ s_intake (zs_server_t *self, zs_member_t *member, const zs_fileinfo_t *report)
 static void
 s_inventory (zs_server_t *self, zs_member_t *member)
 {
+    //  The deadline counts from the last batch: a large inventory may take long
+    member->registered_at = zclock_mono ();
     zlistx_t *entries = zs_proto_entries (self->message);
     const zs_fileinfo_t *report = (const zs_fileinfo_t *) zlistx_first (entries);
     for (; report; report = (const zs_fileinfo_t *) zlistx_next (entries))
@@ -288,6 +290,11 @@ zs_members_handle (zs_server_t *self, zs_member_t *member)
     switch (zs_proto_id (self->message)) {
         case ZS_PROTO_INVENTORY: s_inventory (self, member); break;
         case ZS_PROTO_HEARTBEAT: s_heartbeat (self, member); break;
+        case ZS_PROTO_COPY_LOST:
+            zs_files_copy_lost (self, zs_proto_user (self->message), zs_proto_name (self->message),
+                                zs_proto_version (self->message), member,
+                                zs_proto_reason (self->message));
+            break;
         default:
             zsys_warning ("bucket %s: unexpected %s", member->id, zs_proto_command (self->message));
             break;
@@ -325,16 +332,36 @@ zs_members_tick (zs_server_t *self)
     int64_t now = zclock_mono ();
     for (zs_member_t *member = zs_registry_first (self->registry); member;
          member = zs_registry_next (self->registry, member)) {
-        if (member->state == ZS_MEMBER_DEAD)
+        if (member->state == ZS_MEMBER_DEAD) {
+            //  Its copies count as lost once the grace period is over
+            bool expiring = member->ever_registered && !member->grace_over
+                            && now - member->dead_since >= self->repair_grace;
+            if (expiring) {
+                member->grace_over = true;
+                zs_repair_dirty (self);
+            }
             continue;
+        }
         int64_t silence = now - member->last_heard;
         if (silence > self->liveness * self->heartbeat) {
             member->state = ZS_MEMBER_DEAD;
+            member->dead_since = now;
+            zs_repair_dirty (self);
             zsys_warning ("bucket %s: dead (silent for %" PRId64 " ms)", member->id, silence);
             s_bucket_event (self, "bucket.dead", member);
             if (member->routing_id)
                 s_detach (self, member);
             continue;
+        }
+        //  One event per heartbeat missed, for those who watch
+        int64_t missed = silence / self->heartbeat;
+        if (missed > member->missed) {
+            member->missed = missed;
+            zs_proto_t *event = zs_server_event (self, "bucket.missed");
+            zs_proto_set_attr (event, "bucket", "%s", member->id);
+            zs_proto_set_attr (event, "missed", "%" PRId64, missed);
+            zs_proto_set_attr (event, "last_heartbeat_ms", "%" PRId64, silence);
+            zs_events_publish (self->events);
         }
         if (member->state == ZS_MEMBER_ALIVE && silence > self->heartbeat * 3 / 2
             && self->liveness > 1) {
@@ -354,5 +381,115 @@ zs_members_tick (zs_server_t *self)
             zs_proto_set_clock (self->reply, (uint64_t) zclock_usecs ());
             zs_server_send_bucket (self, member);
         }
+    }
+}
+
+//  --------------------------------------------------------------------------
+//  Administration: drain, undrain, forget
+
+typedef struct {
+    zs_server_t *self;
+    uint16_t slot; //  The bucket forgotten
+} forget_t;
+
+static int
+s_purge (const char *user, const char *name, zs_record_t *record, void *arg)
+{
+    forget_t *forget = (forget_t *) arg;
+    bool holder = zs_index_delete (record->holders, &record->holder_count, forget->slot);
+    bool pending = zs_index_delete (record->pending, &record->pending_count, forget->slot);
+    if (!holder && !pending)
+        return ZS_INDEX_KEEP;
+    //  A removal waiting for that bucket alone may now be settled
+    if (record->tombstone)
+        zs_files_converge (forget->self, user, name);
+    return ZS_INDEX_UPDATE;
+}
+
+static void s_admin_reply (zs_server_t *self, const char *format, ...) CHECK_PRINTF (2);
+
+static void
+s_admin_reply (zs_server_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *text = zsys_vprintf (format, args);
+    va_end (args);
+    zs_proto_set_id (self->reply, ZS_PROTO_ADMIN_OK);
+    zs_proto_set_request (self->reply, zs_proto_request (self->message));
+    zs_proto_set_reason (self->reply, "%s", text ? text : "");
+    zs_server_send_client (self, zs_proto_routing_id (self->message));
+    zsys_info ("%s", text ? text : "");
+    free (text);
+}
+
+void
+zs_members_admin (zs_server_t *self)
+{
+    zframe_t *client = zs_proto_routing_id (self->message);
+    uint64_t request = zs_proto_request (self->message);
+    const char *kind = zs_proto_kind (self->message);
+    if (streq (kind, "rebalance")) {
+        size_t moves = zs_repair_rebalance (self);
+        s_admin_reply (self, "rebalance: %zu copies to move onto emptier buckets", moves);
+        return;
+    }
+    if (strneq (kind, "drain") && strneq (kind, "undrain") && strneq (kind, "forget")) {
+        zs_server_fail_client (self, client, request, ZS_STATUS_BAD_REQUEST,
+                               "unknown admin command '%s'", kind);
+        return;
+    }
+    zs_member_t *member = zs_registry_lookup (self->registry, zs_proto_bucket (self->message));
+    if (!member) {
+        zs_server_fail_client (self, client, request, ZS_STATUS_NOT_FOUND, "no bucket '%s'",
+                               zs_proto_bucket (self->message));
+        return;
+    }
+    if (streq (kind, "drain")) {
+        if (member->state == ZS_MEMBER_DEAD) {
+            zs_server_fail_client (self, client, request, ZS_STATUS_UNAVAILABLE,
+                                   "bucket %s is dead: its copies are repaired, not drained",
+                                   member->id);
+            return;
+        }
+        if (!member->draining) {
+            member->draining = true;
+            member->drain_left = 1; //  Until the next scan has counted
+            zs_repair_dirty (self);
+            s_bucket_event (self, "bucket.draining", member);
+        }
+        s_admin_reply (self, "bucket %s is draining: its copies are being made elsewhere",
+                       member->id);
+    }
+    else if (streq (kind, "undrain")) {
+        if (member->draining) {
+            member->draining = false;
+            member->drain_left = 0;
+            zs_files_converge_member (self, member);
+            s_bucket_event (self, "bucket.undrained", member);
+        }
+        s_admin_reply (self, "bucket %s takes new copies again", member->id);
+    }
+    else {
+        bool drained = member->draining && member->drain_left == 0;
+        if (member->state != ZS_MEMBER_DEAD && !drained) {
+            zs_server_fail_client (self, client, request, ZS_STATUS_CONFLICT,
+                                   "bucket %s is %s: only dead or drained buckets can be "
+                                   "forgotten (drain it first, or stop it)",
+                                   member->id, zs_server_member_state (self, member));
+            return;
+        }
+        if (member->routing_id)
+            zs_members_lost (self, member, "forgotten");
+        forget_t forget = { self, member->slot };
+        zs_index_foreach (self->index, s_purge, &forget);
+        zs_proto_t *event = zs_server_event (self, "bucket.forgotten");
+        zs_proto_set_attr (event, "bucket", "%s", member->id);
+        zs_events_publish (self->events);
+        char id[ZS_BUCKET_ID_MAX + 1];
+        snprintf (id, sizeof (id), "%s", member->id);
+        zs_registry_remove (self->registry, &member);
+        zs_repair_dirty (self);
+        s_admin_reply (self, "bucket %s is forgotten", id);
     }
 }

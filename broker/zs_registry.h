@@ -32,6 +32,11 @@ typedef struct {
     bool inventory_done;             //  Its inventory has all arrived
     int64_t registered_at;           //  Monotonic ms of its last registration
     int64_t last_heard;              //  Monotonic ms of its last message
+    int64_t missed;                  //  Heartbeats missed so far in its current silence
+    int64_t dead_since;              //  Monotonic ms when it was declared dead
+    bool grace_over;                 //  Dead past the repair grace: its copies are lost
+    bool draining;                   //  Its copies are being copied elsewhere
+    size_t drain_left;               //  Draining: files it still holds that need copies
     int64_t next_heartbeat;          //  Monotonic ms of our next heartbeat
     uint32_t rtt;                    //  Last heartbeat round trip, microseconds
     uint64_t capacity;               //  Bytes it may use in all

@@ -23,6 +23,13 @@ extern "C" {
 
 typedef enum { ZS_TRANSFER_PUT, ZS_TRANSFER_GET, ZS_TRANSFER_COPY } zs_transfer_kind_t;
 
+//  Why a copy is made
+typedef enum {
+    ZS_COPY_REPLICAS, //  A client raised the replica count and waits
+    ZS_COPY_REPAIR,   //  Copies were lost: background, rate-limited
+    ZS_COPY_MOVE      //  Rebalancing: background, the source copy goes once done
+} zs_copy_purpose_t;
+
 //  A bucket receiving content
 typedef struct {
     uint16_t slot;  //  The bucket
@@ -36,6 +43,8 @@ typedef struct {
 typedef struct {
     uint64_t id; //  Transfer id, as buckets know it
     zs_transfer_kind_t kind;
+    zs_copy_purpose_t purpose;          //  A copy: why it is made
+    int move_from;                      //  A move: slot of the bucket to drop the copy from
     zframe_t *client;                   //  Client's routing id (put, get, or replicas)
     uint64_t request;                   //  Client's request id
     bool client_gone;                   //  The client left: nothing more to tell it
@@ -63,7 +72,7 @@ typedef struct {
     bool finished;  //  Done or failed: freed after the current message
 } zs_transfer_t;
 
-typedef enum { ZS_OP_REMOVE, ZS_OP_REPLICAS, ZS_OP_CLEANUP } zs_op_kind_t;
+typedef enum { ZS_OP_REMOVE, ZS_OP_REPLICAS, ZS_OP_CLEANUP, ZS_OP_TRIM } zs_op_kind_t;
 
 //  Small requests sent to some buckets, done when all have answered
 typedef struct {
@@ -81,20 +90,52 @@ typedef struct {
     uint8_t done_count;
     uint16_t failed[ZS_INDEX_SLOTS_MAX]; //  Buckets that did not
     uint8_t failed_count;
-    uint16_t dropping[ZS_INDEX_SLOTS_MAX]; //  Replicas: buckets told to drop their copy
+    uint16_t dropping[ZS_INDEX_SLOTS_MAX]; //  Replicas, trim: buckets told to drop their copy
     uint8_t dropping_count;
     char reason[256]; //  First failure, for the client
     int64_t deadline; //  Monotonic ms; unanswered buckets fail then
 } zs_op_t;
 
+//  A file waiting for background copies
+typedef struct {
+    char *key;      //  "user/name"
+    uint8_t live;   //  Live copies when it was queued: fewer goes first
+    uint64_t bytes; //  Bytes to copy
+    int move_from;  //  A move: slot of the fuller bucket; -1 for a repair
+    int move_to;    //  A move: slot of the emptier bucket
+} zs_pending_copy_t;
+
+//  Background copies: repair of lost copies, drains and rebalancing, run
+//  a few at a time within a byte rate, so that clients keep their latency
+typedef struct {
+    zlistx_t *queue;         //  zs_pending_copy_t, repairs by fewest live copies, then moves
+    size_t active;           //  Background copies in flight
+    bool dirty;              //  The index must be looked at again
+    int64_t next_scan;       //  Monotonic ms of the next look at the index
+    int64_t tokens;          //  Bytes background copies may move now
+    int64_t refilled;        //  Monotonic ms of the last refill
+    uint64_t moved;          //  Bytes moved since the rate was last measured
+    int64_t measured;        //  Monotonic ms of the last measure
+    uint64_t rate;           //  Bytes/s lately
+    uint64_t active_bytes;   //  Bytes left in the copies in flight
+    uint64_t overflow;       //  Files short of copies left out of the queue at the last scan
+    uint64_t overflow_bytes; //  Their bytes
+    int64_t next_rebalance;  //  Monotonic ms of the next continuous rebalance pass
+} zs_background_t;
+
 typedef struct {
     //  Settings
-    int64_t heartbeat;        //  ms between heartbeats
-    int64_t liveness;         //  Heartbeats missed before a bucket is dead
-    uint8_t default_replicas; //  Copies of a file when the client does not say
-    int64_t transfer_timeout; //  ms without progress before a transfer fails
-    int64_t recovery;         //  ms after start before absent files count as missing
-    int64_t tombstone_grace;  //  ms a tombstone outlives the last bucket to see it
+    int64_t heartbeat;          //  ms between heartbeats
+    int64_t liveness;           //  Heartbeats missed before a bucket is dead
+    uint8_t default_replicas;   //  Copies of a file when the client does not say
+    int64_t transfer_timeout;   //  ms without progress before a transfer fails
+    int64_t recovery;           //  ms after start before absent files count as missing
+    int64_t tombstone_grace;    //  ms a tombstone outlives the last bucket to see it
+    int64_t repair_grace;       //  ms a bucket may be dead before its copies are made again
+    size_t repair_streams;      //  Background copies at once
+    uint64_t repair_rate;       //  Bytes/s background copies may move
+    uint8_t min_write_replicas; //  Copies a put needs at least (0: all it asked for)
+    bool rebalance;             //  Rebalance continuously, at the repair rate
     bool verbose;
     //  Sockets
     zsock_t *pipe;       //  Actor pipe
@@ -103,24 +144,25 @@ typedef struct {
     zs_events_t *events; //  PUB for events
     zloop_t *loop;
     //  State
-    zs_registry_t *registry; //  Buckets
-    zs_index_t *index;       //  Files
-    zhashx_t *transfers;     //  zs_transfer_t by id (as text)
-    zhashx_t *requests;      //  Transfer id (as text) by client key
-    zhashx_t *ops;           //  zs_op_t by id (as text)
-    zlistx_t *finished;      //  Ids (as text) of transfers to free
-    zlistx_t *converge;      //  Keys "user/name" of entries to bring buckets in line with
-    zhashx_t *discarded;     //  Versions of failed puts a bucket may have committed:
-                             //  expiry (monotonic ms) by "user/version/name"
-    bool converge_all;       //  Look at every entry at the next sweep
-    int64_t next_sweep;      //  Monotonic ms of the next look at every entry
-    zs_proto_t *message;     //  Message being handled
-    zs_proto_t *reply;       //  Message being sent
-    uint64_t next_id;        //  Last transfer id used
-    uint64_t last_version;   //  Highest version seen or given
-    int64_t started;         //  Monotonic ms at start
-    bool recovering;         //  Still waiting for buckets to report
-    int64_t last_warning;    //  When a bad bucket message was last logged
+    zs_registry_t *registry;    //  Buckets
+    zs_index_t *index;          //  Files
+    zhashx_t *transfers;        //  zs_transfer_t by id (as text)
+    zhashx_t *requests;         //  Transfer id (as text) by client key
+    zhashx_t *ops;              //  zs_op_t by id (as text)
+    zlistx_t *finished;         //  Ids (as text) of transfers to free
+    zlistx_t *converge;         //  Keys "user/name" of entries to bring buckets in line with
+    zhashx_t *discarded;        //  Versions of failed puts a bucket may have committed:
+                                //  expiry (monotonic ms) by "user/version/name"
+    zs_background_t background; //  Repairs, drains and moves
+    zhashx_t *converging;       //  The keys in converge, to queue each once
+    int64_t next_sweep;         //  Monotonic ms of the next look at every entry
+    zs_proto_t *message;        //  Message being handled
+    zs_proto_t *reply;          //  Message being sent
+    uint64_t next_id;           //  Last transfer id used
+    uint64_t last_version;      //  Highest version seen or given
+    int64_t started;            //  Monotonic ms at start
+    bool recovering;            //  Still waiting for buckets to report
+    int64_t last_warning;       //  When a bad bucket message was last logged
 } zs_server_t;
 
 //  --------------------------------------------------------------------------
@@ -136,6 +178,11 @@ void zs_server_observe_version (zs_server_t *self, uint64_t version);
 //  Send self->reply to a bucket; on failure the bucket's connection is
 //  counted as lost. Returns 0 or -1.
 int zs_server_send_bucket (zs_server_t *self, zs_member_t *member);
+
+//  Tell a bucket, with a new transfer id and nothing to wait for, to DROP or
+//  FORGET (id) a version of a file
+void zs_server_tell (zs_server_t *self, int id, zs_member_t *member, const char *user,
+                     const char *name, uint64_t version);
 
 //  Send self->reply to a client; returns 0 or -1
 int zs_server_send_client (zs_server_t *self, zframe_t *client);
@@ -165,12 +212,22 @@ bool zs_server_discarded (zs_server_t *self, const char *user, const char *name,
 void zs_server_slot_names (zs_server_t *self, const uint16_t *slots, size_t count, char *text,
                            size_t size);
 
+//  Whether a holder counts as a live copy: confirmed, its bucket alive and
+//  not draining
+bool zs_server_holder_live (zs_server_t *self, uint16_t holder);
+
+//  The state of a bucket as status and events show it
+const char *zs_server_member_state (zs_server_t *self, zs_member_t *member);
+
 //  --------------------------------------------------------------------------
 //  zs_members.c: buckets
 
 void zs_members_handle (zs_server_t *self, zs_member_t *member);
 void zs_members_register (zs_server_t *self);
 void zs_members_tick (zs_server_t *self);
+
+//  ADMIN drain, undrain and forget; answers the client
+void zs_members_admin (zs_server_t *self);
 
 //  A bucket's connection is gone: what it was doing fails, and it is
 //  suspect until it registers again or stays silent too long
@@ -198,6 +255,16 @@ int zs_transfers_copy (zs_server_t *self, const char *user, const char *name,
                        const zs_record_t *record, zs_member_t **targets, size_t target_count,
                        zframe_t *client, uint64_t request);
 
+//  A background copy (repair or move) of a file to new buckets, from a
+//  preferred source (-1: any live holder). Returns 0, or -1 if it could not
+//  start.
+int zs_transfers_background (zs_server_t *self, const char *user, const char *name,
+                             const zs_record_t *record, zs_member_t **targets, size_t target_count,
+                             zs_copy_purpose_t purpose, int move_from);
+
+//  Grant waiting background copies the credit the rate now allows
+void zs_transfers_resume_background (zs_server_t *self);
+
 //  Whether a put of this file is in progress with a version below this one
 bool zs_transfers_put_below (zs_server_t *self, const char *user, const char *name,
                              uint64_t version);
@@ -210,6 +277,33 @@ void zs_transfers_tick (zs_server_t *self);
 
 //  Free the transfers that finished
 void zs_transfers_sweep (zs_server_t *self);
+
+//  --------------------------------------------------------------------------
+//  zs_repair.c: background copies
+
+void zs_repair_new (zs_server_t *self);
+void zs_repair_destroy (zs_server_t *self);
+
+//  Something changed that may leave files short of copies: look again
+void zs_repair_dirty (zs_server_t *self);
+
+//  Start what the queue, the streams and the rate allow
+void zs_repair_tick (zs_server_t *self);
+
+//  A background copy ended, well or not
+void zs_repair_copy_ended (zs_server_t *self, zs_transfer_t *transfer, bool ok);
+
+//  Whether a background copy may be granted more credit now; and account
+//  for bytes it moved
+bool zs_repair_may_move (zs_server_t *self);
+void zs_repair_moved (zs_server_t *self, size_t bytes);
+
+//  The repair figures of STATUS_OK
+void zs_repair_status (zs_server_t *self, zs_proto_t *reply);
+
+//  ADMIN rebalance: plan moves from the fullest buckets to the emptiest;
+//  returns how many
+size_t zs_repair_rebalance (zs_server_t *self);
 
 //  --------------------------------------------------------------------------
 //  zs_files.c: requests about files, and convergence
@@ -240,6 +334,11 @@ void zs_files_member_lost (zs_server_t *self, zs_member_t *member);
 //  Queue an entry for convergence, or every entry that concerns a bucket
 void zs_files_converge (zs_server_t *self, const char *user, const char *name);
 void zs_files_converge_member (zs_server_t *self, zs_member_t *member);
+
+//  Drop the copies of a file on these buckets; each stops counting as a
+//  holder once its bucket confirms
+void zs_files_trim (zs_server_t *self, const char *user, const char *name,
+                    const zs_record_t *record, zs_member_t **drop, size_t drop_count);
 
 //  Expire ops, and send the cleanup that converging entries need
 void zs_files_tick (zs_server_t *self);

@@ -33,6 +33,7 @@ s_new (zs_server_t *self, zs_transfer_kind_t kind, const char *user, const char 
     transfer->user = strdup (user);
     transfer->name = strdup (name);
     transfer->source = -1;
+    transfer->move_from = -1;
     transfer->active = zclock_mono ();
     char key[24];
     zs_server_id_key (transfer->id, key);
@@ -88,6 +89,13 @@ s_sink (zs_transfer_t *transfer, zs_member_t *member)
     return NULL;
 }
 
+//  Repairs and moves run in the background, within the repair rate
+static bool
+s_background (const zs_transfer_t *transfer)
+{
+    return transfer->kind == ZS_TRANSFER_COPY && transfer->purpose != ZS_COPY_REPLICAS;
+}
+
 static void
 s_add_sink (zs_transfer_t *transfer, zs_member_t *member)
 {
@@ -135,15 +143,8 @@ s_drop_stored (zs_server_t *self, zs_transfer_t *transfer)
         zs_sink_t *sink = &transfer->sinks[index];
         if (!sink->stored)
             continue;
-        zs_member_t *member = zs_registry_slot (self->registry, sink->slot);
-        if (!member || !member->routing_id)
-            continue;
-        zs_proto_set_id (self->reply, ZS_PROTO_DROP);
-        zs_proto_set_transfer (self->reply, zs_server_next_id (self));
-        zs_proto_set_user (self->reply, transfer->user);
-        zs_proto_set_name (self->reply, transfer->name);
-        zs_proto_set_version (self->reply, transfer->version);
-        zs_server_send_bucket (self, member);
+        zs_server_tell (self, ZS_PROTO_DROP, zs_registry_slot (self->registry, sink->slot),
+                        transfer->user, transfer->name, transfer->version);
     }
 }
 
@@ -190,6 +191,8 @@ s_fail (zs_server_t *self, zs_transfer_t *transfer, int status, const char *form
                 slots[count++] = transfer->sinks[index].slot;
         if (count)
             zs_files_stored (self, transfer, slots, count);
+        if (s_background (transfer))
+            zs_repair_copy_ended (self, transfer, false);
     }
     s_finish (self, transfer);
 }
@@ -203,6 +206,10 @@ s_grant (zs_server_t *self, zs_transfer_t *transfer)
         if (!transfer->sinks[index].failed && transfer->sinks[index].acked < slowest)
             slowest = transfer->sinks[index].acked;
     if (slowest == UINT32_MAX || slowest + ZS_WINDOW <= transfer->source_limit)
+        return;
+    //  A background copy waits when the repair rate is spent; the next
+    //  refill resumes it
+    if (s_background (transfer) && !zs_repair_may_move (self))
         return;
     transfer->source_limit = slowest + ZS_WINDOW;
     if (transfer->kind == ZS_TRANSFER_PUT) {
@@ -356,7 +363,10 @@ zs_transfers_put_begin (zs_server_t *self)
     uint64_t size = zs_proto_size (message);
     zs_member_t *chosen[ZS_REPLICAS_MAX];
     size_t found = zs_placement_choose (self->registry, size, NULL, 0, replicas, chosen);
-    if (found < replicas) {
+    //  With --min-write-replicas, fewer buckets will do; repair adds the rest
+    bool enough =
+        found == replicas || (self->min_write_replicas && found >= self->min_write_replicas);
+    if (!enough) {
         zs_server_fail_client (self, client, request, ZS_STATUS_UNAVAILABLE,
                                "%u replicas need %u live buckets with room, only %zu available",
                                replicas, replicas, found);
@@ -387,7 +397,9 @@ zs_transfers_put_chunk (zs_server_t *self)
         return; //  Refused or failed already: the client was told
     uint32_t seq = zs_proto_seq (self->message);
     size_t size = zframe_size (zs_proto_data (self->message));
-    if (transfer->ended || seq != transfer->forwarded) {
+    if (transfer->ended)
+        return; //  Too late to change anything; the outcome is under way
+    if (seq != transfer->forwarded) {
         s_fail (self, transfer, ZS_STATUS_BAD_REQUEST, "chunk %u out of order (expected %u)", seq,
                 transfer->forwarded);
         return;
@@ -450,7 +462,8 @@ s_completed (zs_server_t *self, zs_transfer_t *transfer)
     uint16_t slots[ZS_REPLICAS_MAX];
     size_t count = 0;
     for (uint8_t index = 0; index < transfer->sink_count; index++)
-        slots[count++] = transfer->sinks[index].slot;
+        if (transfer->sinks[index].stored)
+            slots[count++] = transfer->sinks[index].slot;
     zs_files_stored (self, transfer, slots, count);
     if (transfer->kind == ZS_TRANSFER_PUT) {
         zs_proto_set_id (self->reply, ZS_PROTO_PUT_OK);
@@ -459,9 +472,73 @@ s_completed (zs_server_t *self, zs_transfer_t *transfer)
         zs_proto_set_copies (self->reply, (uint8_t) count);
         zs_server_send_client (self, transfer->client);
     }
+    else if (s_background (transfer))
+        zs_repair_copy_ended (self, transfer, true);
     else if (transfer->client)
         zs_files_replicas_copied (self, transfer);
     s_finish (self, transfer);
+}
+
+//  Sinks still working for the transfer
+static size_t
+s_working_sinks (const zs_transfer_t *transfer)
+{
+    size_t working = 0;
+    for (uint8_t index = 0; index < transfer->sink_count; index++)
+        working += !transfer->sinks[index].failed;
+    return working;
+}
+
+//  Moves a transfer on once every working sink has reached a phase: all
+//  ready, COMMIT; all stored, done
+static void
+s_advance (zs_server_t *self, zs_transfer_t *transfer)
+{
+    bool all_ready = true, all_stored = true;
+    for (uint8_t index = 0; index < transfer->sink_count; index++) {
+        zs_sink_t *sink = &transfer->sinks[index];
+        if (sink->failed)
+            continue;
+        all_ready &= sink->ready;
+        all_stored &= sink->stored;
+    }
+    if (transfer->committing) {
+        if (all_stored)
+            s_completed (self, transfer);
+        return;
+    }
+    if (!transfer->ended || !all_ready)
+        return;
+    //  Every bucket holds the whole content, durable: now they may commit
+    transfer->committing = true;
+    zs_proto_set_id (self->reply, ZS_PROTO_COMMIT);
+    zs_proto_set_transfer (self->reply, transfer->id);
+    s_send_sinks (self, transfer, self->reply);
+}
+
+//  A sink failed. The transfer goes on without it when enough sinks are
+//  left: for a put, as many as --min-write-replicas (when set); for a copy,
+//  one. Otherwise it fails.
+static void
+s_sink_failed (zs_server_t *self, zs_transfer_t *transfer, zs_sink_t *sink, int status,
+               const char *reason)
+{
+    sink->failed = true;
+    size_t needed = transfer->kind == ZS_TRANSFER_COPY ? 1
+                    : self->min_write_replicas         ? self->min_write_replicas
+                                                       : transfer->sink_count;
+    if (s_working_sinks (transfer) < needed) {
+        s_fail (self, transfer, status, "%s", reason);
+        return;
+    }
+    zs_member_t *member = zs_registry_slot (self->registry, sink->slot);
+    zsys_warning ("%s/%s: going on without bucket %s (%s)", transfer->user, transfer->name,
+                  member ? member->id : "?", reason);
+    //  Before the commit its work is worthless; after, its copy is a good one
+    if (!transfer->committing)
+        s_tell (self, ZS_PROTO_ABORT, transfer->id, member);
+    s_grant (self, transfer);
+    s_advance (self, transfer);
 }
 
 bool
@@ -488,19 +565,17 @@ zs_transfers_done (zs_server_t *self, zs_member_t *member)
     if (!sink || sink->failed || sink->stored)
         return true;
     if (status != ZS_STATUS_OK) {
-        sink->failed = true;
-        s_fail (self, transfer, status, "bucket %s could not store '%s': %s", member->id,
-                transfer->name, reason);
+        char why[400];
+        snprintf (why, sizeof (why), "bucket %s could not store '%s': %s", member->id,
+                  transfer->name, reason);
+        s_sink_failed (self, transfer, sink, status, why);
         return true;
     }
     //  Only the answer to COMMIT says the copy is in place
-    if (!transfer->committing)
-        return true;
-    sink->stored = true;
-    for (uint8_t index = 0; index < transfer->sink_count; index++)
-        if (!transfer->sinks[index].stored)
-            return true;
-    s_completed (self, transfer);
+    if (transfer->committing) {
+        sink->stored = true;
+        s_advance (self, transfer);
+    }
     return true;
 }
 
@@ -513,14 +588,7 @@ zs_transfers_store_ready (zs_server_t *self, zs_member_t *member)
         return;
     sink->ready = true;
     transfer->active = zclock_mono ();
-    for (uint8_t index = 0; index < transfer->sink_count; index++)
-        if (!transfer->sinks[index].ready)
-            return;
-    //  Every bucket holds the whole content, durable: now they may commit
-    transfer->committing = true;
-    zs_proto_set_id (self->reply, ZS_PROTO_COMMIT);
-    zs_proto_set_transfer (self->reply, transfer->id);
-    s_send_sinks (self, transfer, self->reply);
+    s_advance (self, transfer);
 }
 
 bool
@@ -619,7 +687,8 @@ void
 zs_transfers_cancel (zs_server_t *self)
 {
     zs_transfer_t *transfer = s_by_request (self);
-    if (!transfer)
+    //  After the end, the outcome is the gateway's to decide
+    if (!transfer || (transfer->kind == ZS_TRANSFER_PUT && transfer->ended))
         return;
     //  The client is leaving: nobody to answer
     transfer->client_gone = true;
@@ -648,17 +717,29 @@ zs_transfers_fetch_chunk (zs_server_t *self, zs_member_t *member)
             s_finish (self, transfer);
         return;
     }
+    if (s_background (transfer))
+        zs_repair_moved (self, zframe_size (zs_proto_data (self->message)));
     zs_proto_set_id (self->message, ZS_PROTO_STORE_CHUNK);
     s_send_sinks (self, transfer, self->message);
-    if (transfer->forwarded == transfer->chunks)
+    if (transfer->forwarded == transfer->chunks) {
+        //  The source has done its part: what remains is the sinks'
+        zs_member_t *source = zs_registry_slot (self->registry, (uint16_t) transfer->source);
+        if (source)
+            source->transfers--;
+        transfer->source = -1;
         s_store_end (self, transfer);
+    }
 }
 
-int
-zs_transfers_copy (zs_server_t *self, const char *user, const char *name, const zs_record_t *record,
-                   zs_member_t **targets, size_t target_count, zframe_t *client, uint64_t request)
+//  Starts a copy of a file to new buckets
+static int
+s_copy (zs_server_t *self, const char *user, const char *name, const zs_record_t *record,
+        zs_member_t **targets, size_t target_count, zs_copy_purpose_t purpose, int move_from,
+        zframe_t *client, uint64_t request)
 {
     zs_transfer_t *transfer = s_new (self, ZS_TRANSFER_COPY, user, name);
+    transfer->purpose = purpose;
+    transfer->move_from = move_from;
     transfer->client = client ? zframe_dup (client) : NULL;
     transfer->request = request;
     transfer->version = record->version;
@@ -681,6 +762,31 @@ zs_transfers_copy (zs_server_t *self, const char *user, const char *name, const 
     return 0;
 }
 
+int
+zs_transfers_copy (zs_server_t *self, const char *user, const char *name, const zs_record_t *record,
+                   zs_member_t **targets, size_t target_count, zframe_t *client, uint64_t request)
+{
+    return s_copy (self, user, name, record, targets, target_count, ZS_COPY_REPLICAS, -1, client,
+                   request);
+}
+
+int
+zs_transfers_background (zs_server_t *self, const char *user, const char *name,
+                         const zs_record_t *record, zs_member_t **targets, size_t target_count,
+                         zs_copy_purpose_t purpose, int move_from)
+{
+    return s_copy (self, user, name, record, targets, target_count, purpose, move_from, NULL, 0);
+}
+
+void
+zs_transfers_resume_background (zs_server_t *self)
+{
+    zs_transfer_t *transfer = (zs_transfer_t *) zhashx_first (self->transfers);
+    for (; transfer; transfer = (zs_transfer_t *) zhashx_next (self->transfers))
+        if (!transfer->finished && s_background (transfer))
+            s_grant (self, transfer);
+}
+
 void
 zs_transfers_member_lost (zs_server_t *self, zs_member_t *member)
 {
@@ -697,9 +803,10 @@ zs_transfers_member_lost (zs_server_t *self, zs_member_t *member)
         zs_sink_t *sink = s_sink (transfer, member);
         //  A sink that already made its copy durable has done its part
         if (sink && !sink->stored && !sink->failed) {
-            sink->failed = true;
-            s_fail (self, transfer, ZS_STATUS_UNAVAILABLE, "bucket %s went away while storing '%s'",
-                    member->id, transfer->name);
+            char why[200];
+            snprintf (why, sizeof (why), "bucket %s went away while storing '%s'", member->id,
+                      transfer->name);
+            s_sink_failed (self, transfer, sink, ZS_STATUS_UNAVAILABLE, why);
         }
     }
 }

@@ -49,10 +49,18 @@ s_usage_error (const char *format, ...)
     return EXIT_USAGE;
 }
 
+//  One line on stderr: what failed (a format), then why
+static int s_failed (zs_client_t *client, const char *format, ...) CHECK_PRINTF (2);
+
 static int
-s_failed (zs_client_t *client, const char *what)
+s_failed (zs_client_t *client, const char *format, ...)
 {
-    fprintf (stderr, "zstore: %s: %s\n", what, zs_client_error (client));
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "zstore: ");
+    vfprintf (stderr, format, args);
+    fprintf (stderr, ": %s\n", zs_client_error (client));
+    va_end (args);
     return EXIT_FAILED;
 }
 
@@ -195,14 +203,16 @@ s_put (context_t *context, int argc, char *argv[])
     uint64_t version = 0;
     uint8_t copies = 0;
     if (client && zs_client_put (client, name, fd, (uint8_t) replicas, &version, &copies) == 0) {
-        printf ("stored %s: version %" PRIu64 ", %u copies\n", name, version, copies);
+        if (replicas && copies < replicas)
+            printf ("stored %s: version %" PRIu64 ", %u of %" PRIu64
+                    " copies (repair adds the rest)\n",
+                    name, version, copies, replicas);
+        else
+            printf ("stored %s: version %" PRIu64 ", %u copies\n", name, version, copies);
         rc = 0;
     }
-    else if (client) {
-        char what[ZS_NAME_MAX + 16];
-        snprintf (what, sizeof (what), "put %s", name);
-        rc = s_failed (client, what);
-    }
+    else if (client)
+        rc = s_failed (client, "put %s", name);
     if (fd > STDIN_FILENO)
         close (fd);
     zs_client_destroy (&client);
@@ -259,11 +269,8 @@ s_get (context_t *context, int argc, char *argv[])
             rc = EXIT_FAILED;
         }
     }
-    else if (client) {
-        char what[ZS_NAME_MAX + 16];
-        snprintf (what, sizeof (what), "get %s", name);
-        rc = s_failed (client, what);
-    }
+    else if (client)
+        rc = s_failed (client, "get %s", name);
     if (!to_stdout) {
         close (fd);
         if (rc)
@@ -378,11 +385,8 @@ s_stat (context_t *context, int argc, char *argv[])
         return EXIT_FAILED;
     zs_fileinfo_t *info = zs_client_stat (client, name);
     rc = 0;
-    if (!info) {
-        char what[ZS_NAME_MAX + 16];
-        snprintf (what, sizeof (what), "stat %s", name);
-        rc = s_failed (client, what);
-    }
+    if (!info)
+        rc = s_failed (client, "stat %s", name);
     else if (json) {
         zs_json_t *writer = zs_json_new ();
         s_json_file (writer, info, true);
@@ -418,11 +422,8 @@ s_rm (context_t *context, int argc, char *argv[])
     if (!client)
         return EXIT_FAILED;
     rc = 0;
-    if (zs_client_remove (client, name)) {
-        char what[ZS_NAME_MAX + 16];
-        snprintf (what, sizeof (what), "rm %s", name);
-        rc = s_failed (client, what);
-    }
+    if (zs_client_remove (client, name))
+        rc = s_failed (client, "rm %s", name);
     else
         printf ("removed %s\n", name);
     zs_client_destroy (&client);
@@ -446,13 +447,40 @@ s_replicas (context_t *context, int argc, char *argv[])
         return EXIT_FAILED;
     uint8_t copies = 0;
     rc = 0;
-    if (zs_client_set_replicas (client, name, (uint8_t) replicas, &copies)) {
-        char what[ZS_NAME_MAX + 16];
-        snprintf (what, sizeof (what), "replicas %s", name);
-        rc = s_failed (client, what);
-    }
+    if (zs_client_set_replicas (client, name, (uint8_t) replicas, &copies))
+        rc = s_failed (client, "replicas %s", name);
     else
         printf ("%s: %" PRIu64 " replicas, %u live copies\n", name, replicas, copies);
+    zs_client_destroy (&client);
+    return rc;
+}
+
+//  --------------------------------------------------------------------------
+//  drain, undrain, forget, rebalance
+
+//  The administrative commands take a bucket id, except rebalance
+static int
+s_admin (context_t *context, int argc, char *argv[])
+{
+    const char *command = argv[0];
+    bool with_bucket = strneq (command, "rebalance");
+    int rc = s_options (command, argc, argv, "h", s_help_only, s_no_options, NULL);
+    if (rc >= 0 || (rc = s_arguments (command, argc, with_bucket, with_bucket)) >= 0)
+        return rc;
+    const char *bucket = with_bucket ? argv[optind] : NULL;
+    if (bucket && zs_name_check_bucket (bucket))
+        return s_usage_error ("%s: bad bucket id '%s'", command, bucket);
+    zs_client_t *client = s_connect (context);
+    if (!client)
+        return EXIT_FAILED;
+    char *answer = NULL;
+    rc = 0;
+    if (zs_client_admin (client, command, bucket, &answer))
+        rc =
+            bucket ? s_failed (client, "%s %s", command, bucket) : s_failed (client, "%s", command);
+    else
+        printf ("%s\n", answer);
+    free (answer);
     zs_client_destroy (&client);
     return rc;
 }
@@ -505,6 +533,21 @@ s_status_json (zs_proto_t *status, zs_json_t *json)
     zs_json_number (json, zs_proto_uptime (status));
     zs_json_key (json, "sequence");
     zs_json_number (json, zs_proto_sequence (status));
+    zs_json_key (json, "heartbeat_ms");
+    zs_json_number (json, zs_proto_heartbeat (status));
+    zs_json_key (json, "liveness");
+    zs_json_number (json, zs_proto_liveness (status));
+    zs_json_key (json, "repair");
+    zs_json_object (json);
+    zs_json_key (json, "files_waiting");
+    zs_json_number (json, zs_proto_repairs (status));
+    zs_json_key (json, "in_flight");
+    zs_json_number (json, zs_proto_repairing (status));
+    zs_json_key (json, "bytes_left");
+    zs_json_number (json, zs_proto_repair_bytes (status));
+    zs_json_key (json, "rate");
+    zs_json_number (json, zs_proto_repair_rate (status));
+    zs_json_end (json);
     zs_json_end (json);
 }
 
@@ -513,9 +556,21 @@ s_status_table (zs_proto_t *status)
 {
     char used[32], free_text[32];
     zs_parse_format_size (zs_proto_used (status), used, sizeof (used));
-    printf ("files: %" PRIu64 " (%s)  under-replicated: %" PRIu64 "%s\n\n", zs_proto_files (status),
+    printf ("files: %" PRIu64 " (%s)  under-replicated: %" PRIu64 "%s\n", zs_proto_files (status),
             used, zs_proto_under_replicated (status),
             zs_proto_recovering (status) ? "  (recovering: buckets still reporting)" : "");
+    uint64_t speed = zs_proto_repair_rate (status);
+    if (zs_proto_repairs (status) || zs_proto_repairing (status)) {
+        char left[32], rate[32];
+        zs_parse_format_size (zs_proto_repair_bytes (status), left, sizeof (left));
+        zs_parse_format_size (speed, rate, sizeof (rate));
+        printf ("repair: %" PRIu64 " files waiting, %u in flight, %s left at %s/s",
+                zs_proto_repairs (status), zs_proto_repairing (status), left, rate);
+        if (speed)
+            printf (", about %" PRIu64 " s to go", zs_proto_repair_bytes (status) / speed);
+        printf ("\n");
+    }
+    printf ("\n");
     printf ("%-16s %-10s %-8s %10s %10s %12s %12s\n", "BUCKET", "ZONE", "STATE", "HEARTBEAT",
             "FILES", "USED", "FREE");
     zlistx_t *buckets = zs_proto_buckets (status);
@@ -578,6 +633,11 @@ static const command_t s_commands[] = {
     { "status", s_status, "[--json]",
       "Show the cluster: buckets, their state, heartbeat age and usage.",
       "  --json   one JSON object\n" },
+    { "drain", s_admin, "BUCKET",
+      "Copy everything a bucket holds elsewhere, so that it may be stopped.", "" },
+    { "undrain", s_admin, "BUCKET", "Let a draining bucket take new copies again.", "" },
+    { "forget", s_admin, "BUCKET", "Forget a dead or drained bucket for good.", "" },
+    { "rebalance", s_admin, "", "Move copies from the fullest buckets to the emptiest.", "" },
 };
 
 #define COMMAND_COUNT (sizeof (s_commands) / sizeof (s_commands[0]))

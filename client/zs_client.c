@@ -11,7 +11,8 @@
 
 #define TIMEOUT_DEFAULT 10000 //  ms
 #define ATTEMPT_MAX     2500  //  ms to wait before sending an idempotent request again
-#define RETRY_PAUSE     250   //  ms between tries while the gateway recovers
+#define RETRY_PAUSE     250   //  ms between tries while the gateway recovers, doubling...
+#define RETRY_MAX       2000  //  ... up to this, after the gateway went silent
 //  How long to wait at least for an answer the gateway always gives, once it
 //  has what it needs (the end of a put, a removal, a replica change): it
 //  fails such work itself after its transfer timeout
@@ -266,13 +267,11 @@ s_cancel (zs_client_t *self, uint64_t request)
     zs_proto_send (self->request, self->socket);
 }
 
-int
-zs_client_put (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint64_t *version,
-               uint8_t *copies)
+//  One attempt at a put, from where fd is
+static int
+s_put_once (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint64_t *version,
+            uint8_t *copies)
 {
-    assert (self);
-    if (s_check_name (self, name))
-        return -1;
     struct stat info;
     uint64_t size_hint =
         fstat (fd, &info) == 0 && S_ISREG (info.st_mode) ? (uint64_t) info.st_size : UINT64_MAX;
@@ -361,6 +360,45 @@ zs_client_put (zs_client_t *self, const char *name, int fd, uint8_t replicas, ui
     return rc;
 }
 
+//  Whether a failed attempt may be made again: the gateway did not answer
+//  (it may be restarting), there is time left, and the caller's file can be
+//  rewound. Waits the back-off before saying yes.
+static bool
+s_retry (zs_client_t *self, int64_t *deadline, int64_t *backoff)
+{
+    if (self->refused || self->status != ZS_STATUS_TIMEOUT || zsys_interrupted)
+        return false;
+    int64_t now = zclock_mono ();
+    if (*deadline == 0)
+        *deadline = now + self->timeout;
+    if (now + *backoff >= *deadline)
+        return false;
+    zclock_sleep ((int) *backoff);
+    *backoff = *backoff * 2 > RETRY_MAX ? RETRY_MAX : *backoff * 2;
+    s_connect (self);
+    return true;
+}
+
+int
+zs_client_put (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint64_t *version,
+               uint8_t *copies)
+{
+    assert (self);
+    if (s_check_name (self, name))
+        return -1;
+    //  The same content under the same name may go again: from a file that
+    //  can be read again from where it began
+    off_t start = lseek (fd, 0, SEEK_CUR);
+    int64_t deadline = 0, backoff = RETRY_PAUSE;
+    while (true) {
+        int rc = s_put_once (self, name, fd, replicas, version, copies);
+        if (rc == 0 || start < 0 || !s_retry (self, &deadline, &backoff)
+            || lseek (fd, start, SEEK_SET) != start)
+            return rc;
+        s_begin (self);
+    }
+}
+
 //  Writes all of a chunk to fd
 static int
 s_write_all (int fd, const byte *data, size_t size)
@@ -427,7 +465,10 @@ zs_client_get (zs_client_t *self, const char *name, int fd, zs_fileinfo_t **info
     assert (self);
     if (s_check_name (self, name))
         return -1;
-    int64_t deadline = zclock_mono () + self->timeout;
+    //  What was written goes again from the start, if fd can be rewound
+    struct stat file;
+    off_t start = fstat (fd, &file) == 0 && S_ISREG (file.st_mode) ? lseek (fd, 0, SEEK_CUR) : -1;
+    int64_t deadline = 0, backoff = RETRY_PAUSE;
     while (true) {
         s_file_request (self, ZS_PROTO_GET, name);
         if (s_call (self, true))
@@ -448,16 +489,16 @@ zs_client_get (zs_client_t *self, const char *name, int fd, zs_fileinfo_t **info
         uint64_t request = zs_proto_request (self->reply), written = 0;
         if (s_receive (self, request, fd, &written) == 0)
             return 0;
-        //  Nothing written yet and the gateway went silent: ask again
-        bool again = written == 0 && self->status == ZS_STATUS_TIMEOUT && !zsys_interrupted
-                     && zclock_mono () < deadline;
         if (!self->refused)
             s_cancel (self, request);
         if (info)
             zs_fileinfo_destroy (info);
-        if (!again)
+        bool rewound =
+            written == 0
+            || (start >= 0 && ftruncate (fd, start) == 0 && lseek (fd, start, SEEK_SET) == start);
+        if (!rewound || !s_retry (self, &deadline, &backoff))
             return -1;
-        s_connect (self);
+        s_begin (self);
     }
 }
 
@@ -551,6 +592,24 @@ zs_client_set_replicas (zs_client_t *self, const char *name, uint8_t replicas, u
         return s_failure_reply (self);
     if (copies)
         *copies = zs_proto_copies (self->reply);
+    return 0;
+}
+
+int
+zs_client_admin (zs_client_t *self, const char *command, const char *bucket, char **answer)
+{
+    assert (self);
+    s_begin (self);
+    zs_proto_reset (self->request);
+    zs_proto_set_id (self->request, ZS_PROTO_ADMIN);
+    zs_proto_set_kind (self->request, command);
+    zs_proto_set_bucket (self->request, bucket ? bucket : "");
+    if (s_call (self, false))
+        return -1;
+    if (zs_proto_id (self->reply) != ZS_PROTO_ADMIN_OK)
+        return s_failure_reply (self);
+    if (answer)
+        *answer = strdup (zs_proto_reason (self->reply));
     return 0;
 }
 

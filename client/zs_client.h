@@ -62,6 +62,11 @@ int zs_client_set_replicas (zs_client_t *self, const char *name, uint8_t replica
 //  NULL on failure
 zs_proto_t *zs_client_status (zs_client_t *self);
 
+//  An administrative command: "drain", "undrain" or "forget" a bucket, or
+//  "rebalance" (bucket ignored). On success gives the gateway's one-line
+//  answer, which the caller frees.
+int zs_client_admin (zs_client_t *self, const char *command, const char *bucket, char **answer);
+
 //  Why the last call failed, and its ZS_STATUS_ code
 const char *zs_client_error (zs_client_t *self);
 int zs_client_status_code (zs_client_t *self);

@@ -57,6 +57,10 @@ typedef enum {
     F_UPTIME,
     F_SEQUENCE,
     F_KIND,
+    F_REPAIRS,
+    F_REPAIRING,
+    F_REPAIR_BYTES,
+    F_REPAIR_RATE,
     F_ENTRIES,
     F_BUCKETS,
     F_ATTRS,
@@ -100,13 +104,17 @@ static const struct {
     [F_UPTIME] = { "uptime", T_U64, 0 },
     [F_SEQUENCE] = { "sequence", T_U64, 0 },
     [F_KIND] = { "kind", T_STRING, ZS_BUCKET_ID_MAX },
+    [F_REPAIRS] = { "repairs", T_U64, 0 },
+    [F_REPAIRING] = { "repairing", T_U32, 0 },
+    [F_REPAIR_BYTES] = { "repair_bytes", T_U64, 0 },
+    [F_REPAIR_RATE] = { "repair_rate", T_U64, 0 },
     [F_ENTRIES] = { "entries", T_ENTRIES, 0 },
     [F_BUCKETS] = { "buckets", T_BUCKETS, 0 },
     [F_ATTRS] = { "attrs", T_ATTRS, 0 },
 };
 
 #define END        -1
-#define FIELDS_MAX 10
+#define FIELDS_MAX 16
 
 static const struct {
     int id;
@@ -139,9 +147,12 @@ static const struct {
       "STATUS_OK",
       false,
       { F_REQUEST, F_BUCKETS, F_FILES, F_USED, F_UNDER_REPLICATED, F_RECOVERING, F_UPTIME,
-        F_SEQUENCE, END } },
+        F_SEQUENCE, F_HEARTBEAT, F_LIVENESS, F_REPAIRS, F_REPAIRING, F_REPAIR_BYTES, F_REPAIR_RATE,
+        END } },
     { ZS_PROTO_CANCEL, "CANCEL", false, { F_REQUEST, END } },
     { ZS_PROTO_FAILED, "FAILED", false, { F_REQUEST, F_STATUS, F_REASON, END } },
+    { ZS_PROTO_ADMIN, "ADMIN", false, { F_REQUEST, F_KIND, F_BUCKET, END } },
+    { ZS_PROTO_ADMIN_OK, "ADMIN_OK", false, { F_REQUEST, F_REASON, END } },
 
     { ZS_PROTO_REGISTER,
       "REGISTER",
@@ -177,6 +188,7 @@ static const struct {
       false,
       { F_TRANSFER, F_USER, F_NAME, F_VERSION, F_REPLICAS, F_STAMP, END } },
     { ZS_PROTO_DONE, "DONE", false, { F_TRANSFER, F_STATUS, F_REASON, END } },
+    { ZS_PROTO_COPY_LOST, "COPY_LOST", false, { F_USER, F_NAME, F_VERSION, F_REASON, END } },
 
     { ZS_PROTO_EVENT, "EVENT", false, { F_SEQUENCE, F_CLOCK, F_KIND, F_ATTRS, END } },
 };
@@ -966,6 +978,10 @@ NUMBER_FIELD (recovering, F_RECOVERING, uint8_t)
 NUMBER_FIELD (uptime, F_UPTIME, uint64_t)
 NUMBER_FIELD (sequence, F_SEQUENCE, uint64_t)
 STRING_FIELD (kind, F_KIND)
+NUMBER_FIELD (repairs, F_REPAIRS, uint64_t)
+NUMBER_FIELD (repairing, F_REPAIRING, uint32_t)
+NUMBER_FIELD (repair_bytes, F_REPAIR_BYTES, uint64_t)
+NUMBER_FIELD (repair_rate, F_REPAIR_RATE, uint64_t)
 
 void
 zs_proto_set_reason (zs_proto_t *self, const char *format, ...)

@@ -56,6 +56,8 @@ extern "C" {
 #define ZS_PROTO_STATUS_OK   19
 #define ZS_PROTO_CANCEL      20
 #define ZS_PROTO_FAILED      21
+#define ZS_PROTO_ADMIN       22
+#define ZS_PROTO_ADMIN_OK    23
 //  Message ids: gateway and bucket
 #define ZS_PROTO_REGISTER      40
 #define ZS_PROTO_WELCOME       41
@@ -79,6 +81,7 @@ extern "C" {
 #define ZS_PROTO_FORGET        59
 #define ZS_PROTO_SET_REPLICAS  60
 #define ZS_PROTO_DONE          61
+#define ZS_PROTO_COPY_LOST     62
 //  Message ids: gateway events
 #define ZS_PROTO_EVENT 80
 
@@ -243,6 +246,14 @@ uint64_t zs_proto_sequence (zs_proto_t *self);
 void zs_proto_set_sequence (zs_proto_t *self, uint64_t sequence);
 const char *zs_proto_kind (zs_proto_t *self);
 void zs_proto_set_kind (zs_proto_t *self, const char *kind);
+uint64_t zs_proto_repairs (zs_proto_t *self);
+void zs_proto_set_repairs (zs_proto_t *self, uint64_t repairs);
+uint32_t zs_proto_repairing (zs_proto_t *self);
+void zs_proto_set_repairing (zs_proto_t *self, uint32_t repairing);
+uint64_t zs_proto_repair_bytes (zs_proto_t *self);
+void zs_proto_set_repair_bytes (zs_proto_t *self, uint64_t repair_bytes);
+uint64_t zs_proto_repair_rate (zs_proto_t *self);
+void zs_proto_set_repair_rate (zs_proto_t *self, uint64_t repair_rate);
 
 //  File records (LIST_OK, STAT_OK, INVENTORY): a list of zs_fileinfo_t,
 //  owned by the message. Append copies a record into the message.

@@ -8,7 +8,7 @@
 set -eu
 
 build="make gcc libc6-dev pkg-config libzmq3-dev libczmq-dev libsodium-dev libcmocka-dev"
-test="$build jq clang-format coreutils diffutils findutils"
+test="$build jq clang-format coreutils diffutils findutils mawk"
 case "${1:-all}" in
     build) wanted=$build ;;
     test|all) wanted=$test ;;

@@ -9,6 +9,7 @@
 #include "zs_disk.h"
 #include "zs_name.h"
 #include "zs_proto.h"
+#include "zs_scrub.h"
 #include "zs_store.h"
 
 #define WORKERS_MAX       16
@@ -25,12 +26,15 @@ typedef struct {
     zsock_t *gateway;               //  DEALER to the gateway, NULL before START
     zactor_t *workers[WORKERS_MAX]; //  Disk workers
     size_t worker_count;
-    zs_store_t *store;   //  Data folder
-    zs_proto_t *message; //  Message from the gateway
-    zs_proto_t *reply;   //  Message to the gateway
-    char *id;            //  Bucket id
-    char *zone;          //  Failure zone
-    char *endpoint;      //  Gateway's bucket endpoint
+    zactor_t *scrub;        //  Background integrity check, if any
+    size_t resets_pending;  //  Workers yet to confirm they dropped the old work
+    bool inventory_waiting; //  WELCOME came: the inventory starts once they have
+    zs_store_t *store;      //  Data folder
+    zs_proto_t *message;    //  Message from the gateway
+    zs_proto_t *reply;      //  Message to the gateway
+    char *id;               //  Bucket id
+    char *zone;             //  Failure zone
+    char *endpoint;         //  Gateway's bucket endpoint
     state_t state;
     int64_t heartbeat;     //  ms between heartbeats
     int64_t liveness;      //  Heartbeats missed before the gateway counts as gone
@@ -63,6 +67,7 @@ s_self_destroy (self_t **self_p)
 {
     if (*self_p) {
         self_t *self = *self_p;
+        zactor_destroy (&self->scrub);
         for (size_t index = 0; index < self->worker_count; index++)
             zactor_destroy (&self->workers[index]);
         zsock_destroy (&self->gateway);
@@ -98,8 +103,11 @@ s_register (self_t *self)
         zsock_destroy (&self->gateway);
     }
     //  Work in progress belongs to the old connection
-    for (size_t index = 0; index < self->worker_count; index++)
+    for (size_t index = 0; index < self->worker_count; index++) {
         zstr_send (self->workers[index], "RESET");
+        self->resets_pending++;
+    }
+    self->inventory_waiting = false;
     self->gateway = zsock_new (ZMQ_DEALER);
     assert (self->gateway);
     zsock_set_linger (self->gateway, 0);
@@ -152,6 +160,19 @@ s_to_worker (self_t *self, uint64_t transfer)
     s_send (self);
 }
 
+//  Starts the inventory when WELCOME came and every worker is past RESET
+static void
+s_start_inventory (self_t *self)
+{
+    if (!self->inventory_waiting || self->resets_pending)
+        return;
+    self->inventory_waiting = false;
+    zs_proto_t *welcome = zs_proto_new ();
+    zs_proto_set_id (welcome, ZS_PROTO_WELCOME);
+    zs_proto_send (welcome, zactor_sock (self->workers[0]));
+    zs_proto_destroy (&welcome);
+}
+
 static void
 s_handle_gateway (self_t *self)
 {
@@ -175,8 +196,11 @@ s_handle_gateway (self_t *self)
                 self->heartbeat = zs_proto_heartbeat (self->message);
             if (zs_proto_liveness (self->message) > 0)
                 self->liveness = zs_proto_liveness (self->message);
-            //  The inventory goes out in batches, one per INVENTORY_ACK
-            zs_proto_send (self->message, zactor_sock (self->workers[0]));
+            //  The inventory goes out in batches, one per INVENTORY_ACK, once
+            //  the old connection's work is all done: a copy committed by it
+            //  must be in the inventory
+            self->inventory_waiting = true;
+            s_start_inventory (self);
             break;
         case ZS_PROTO_INVENTORY_ACK:
             zs_proto_send (self->message, zactor_sock (self->workers[0]));
@@ -223,6 +247,14 @@ static void
 s_handle_worker (self_t *self, zsock_t *worker)
 {
     zmsg_t *msg = zmsg_recv (worker);
+    zframe_t *first = msg ? zmsg_first (msg) : NULL;
+    if (first && zframe_streq (first, "RESET")) {
+        if (self->resets_pending)
+            self->resets_pending--;
+        s_start_inventory (self);
+        zmsg_destroy (&msg);
+        return;
+    }
     if (msg && self->gateway && self->state == REGISTERED) {
         if (zmsg_send (&msg, self->gateway) == 0)
             self->last_sent = zclock_mono ();
@@ -295,6 +327,15 @@ s_handle_pipe (self_t *self)
         s_start (self, request);
     else if (streq (command, "VERBOSE"))
         self->verbose = true;
+    else if (streq (command, "SCRUB") && self->store && !self->scrub) {
+        char *rate = zmsg_popstr (request), *pause = zmsg_popstr (request);
+        self->scrub = zactor_new (zs_scrub_actor, self->store);
+        zstr_sendx (self->scrub, "RATE", rate ? rate : "", NULL);
+        zstr_sendx (self->scrub, "PAUSE", pause ? pause : "", NULL);
+        zpoller_add (self->poller, self->scrub);
+        zstr_free (&rate);
+        zstr_free (&pause);
+    }
     else if (streq (command, "TIMEOUT")) {
         char *value = zmsg_popstr (request);
         for (size_t index = 0; index < self->worker_count; index++)

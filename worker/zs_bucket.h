@@ -12,6 +12,9 @@
                     open the data folder and connect; replies "OK" or why not
         TIMEOUT <ms>
                     abort transfers the gateway left idle that long
+        SCRUB <bytes/s> <pause ms>
+                    after START: check every copy in the background at that
+                    rate, resting that long between passes (zs_scrub)
         VERBOSE     log every message
         $TERM       stop
 */

@@ -24,6 +24,10 @@ s_usage (FILE *stream)
              "  --capacity BYTES    most bytes to store (K, M, G, T suffixes); default: the\n"
              "                      file system's free space\n"
              "  --workers N         disk worker threads, 1 to 16 (default " WORKERS_DEFAULT ")\n"
+             "  --scrub-rate BYTES  read every copy again in the background at this many\n"
+             "                      bytes per second (K, M, G suffixes) to find damage;\n"
+             "                      0 turns it off (default 8M)\n"
+             "  --scrub-pause MS    rest between two scrub passes (default 60000)\n"
              "  --idle-timeout MS   abort transfers the gateway left idle this long\n"
              "                      (default 120000)\n"
              "  --config FILE       read any of these from a ZPL file (bucket/id, bucket/gateway,\n"
@@ -53,6 +57,8 @@ main (int argc, char *argv[])
         { "capacity", required_argument, NULL, 'c' },
         { "workers", required_argument, NULL, 'w' },
         { "idle-timeout", required_argument, NULL, 't' },
+        { "scrub-rate", required_argument, NULL, 's' },
+        { "scrub-pause", required_argument, NULL, 'p' },
         { "config", required_argument, NULL, 'f' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -60,6 +66,7 @@ main (int argc, char *argv[])
     };
     const char *id = NULL, *gateway = NULL, *data = NULL, *zone = NULL, *capacity = NULL;
     const char *workers = NULL, *idle_timeout = NULL, *config_path = NULL;
+    const char *scrub_rate = NULL, *scrub_pause = NULL;
     bool verbose = false;
     int option;
     while ((option = getopt_long (argc, argv, "vh", options, NULL)) != -1) {
@@ -71,6 +78,8 @@ main (int argc, char *argv[])
             case 'c': capacity = optarg; break;
             case 'w': workers = optarg; break;
             case 't': idle_timeout = optarg; break;
+            case 's': scrub_rate = optarg; break;
+            case 'p': scrub_pause = optarg; break;
             case 'f': config_path = optarg; break;
             case 'v': verbose = true; break;
             case 'h': s_usage (stdout); return 0;
@@ -92,8 +101,11 @@ main (int argc, char *argv[])
     zone = s_setting (zone, config, "bucket/zone");
     capacity = s_setting (capacity, config, "bucket/capacity");
     workers = s_setting (workers, config, "bucket/workers");
+    scrub_rate = s_setting (scrub_rate, config, "bucket/scrub-rate");
+    scrub_pause = s_setting (scrub_pause, config, "bucket/scrub-pause");
     int rc = 2;
     uint64_t capacity_bytes = 0, worker_count = 0, timeout = 0;
+    uint64_t scrub_bytes = 8 << 20, scrub_ms = 60000;
     if (!id || !gateway || !data)
         fprintf (stderr, "zstore-bucket: --id, --gateway and --data are required (see --help)\n");
     else if (zs_name_check_bucket (id))
@@ -106,6 +118,10 @@ main (int argc, char *argv[])
         fprintf (stderr, "zstore-bucket: --workers must be 1 to 16\n");
     else if (idle_timeout && zs_parse_count (idle_timeout, 1, 86400000, &timeout))
         fprintf (stderr, "zstore-bucket: --idle-timeout must be 1 to 86400000 ms\n");
+    else if (scrub_rate && zs_parse_size (scrub_rate, &scrub_bytes))
+        fprintf (stderr, "zstore-bucket: --scrub-rate '%s' is not a size\n", scrub_rate);
+    else if (scrub_pause && zs_parse_count (scrub_pause, 1, 86400000, &scrub_ms))
+        fprintf (stderr, "zstore-bucket: --scrub-pause must be 1 to 86400000 ms\n");
     else
         rc = 0;
     if (rc) {
@@ -132,6 +148,12 @@ main (int argc, char *argv[])
             char timeout_text[24];
             snprintf (timeout_text, sizeof (timeout_text), "%" PRIu64, timeout);
             zstr_sendx (bucket, "TIMEOUT", timeout_text, NULL);
+        }
+        if (scrub_bytes) {
+            char rate_text[24], pause_text[24];
+            snprintf (rate_text, sizeof (rate_text), "%" PRIu64, scrub_bytes);
+            snprintf (pause_text, sizeof (pause_text), "%" PRIu64, scrub_ms);
+            zstr_sendx (bucket, "SCRUB", rate_text, pause_text, NULL);
         }
         //  Runs until SIGINT or SIGTERM
         zpoller_t *poller = zpoller_new (bucket, NULL);

@@ -395,6 +395,8 @@ s_handle_command (self_t *self, zmsg_t *msg)
     else if (streq (command, "RESET")) {
         zhashx_purge (self->transfers);
         zs_scan_destroy (&self->scan);
+        //  Everything before it is done: the bucket waits for this
+        zstr_send (self->pipe, "RESET");
     }
     else if (streq (command, "TIMEOUT")) {
         char *value = zmsg_popstr (msg);

@@ -194,10 +194,16 @@ zs_writer_commit (zs_writer_t *self)
     int fd = zs_store_fd (self->store);
     struct stat replaced;
     bool replacing = fstatat (fd, path, &replaced, 0) == 0;
-    if (s_make_leaf (self, leaf) || renameat (fd, self->temp, fd, path)
-        || zs_fs_sync_dir (fd, leaf))
+    if (s_make_leaf (self, leaf) || renameat (fd, self->temp, fd, path))
         return s_failed (self, s_io_status (), "cannot put the copy in place: %s",
                          strerror (errno));
+    if (zs_fs_sync_dir (fd, leaf)) {
+        //  In place but maybe not durable: not a copy to count on, so none
+        int error = errno;
+        unlinkat (fd, path, 0);
+        return s_failed (self, ZS_STATUS_INTERNAL, "cannot make the copy durable: %s",
+                         strerror (error));
+    }
     self->committed = true;
     zs_store_writing (self->store, -(int64_t) self->written);
     int64_t disk_size = (int64_t) zs_object_disk_size (self->info, self->header_size);

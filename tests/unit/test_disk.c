@@ -1104,8 +1104,12 @@ test_reset (void **state)
     s_expect_chunk (self, 122, 0, data, THREE_CHUNKS);
     assert_int_equal (s_files_in (self, "tmp"), 1);
 
-    //  The gateway is gone: both are dropped, without a word
+    //  The gateway is gone: both are dropped, and the worker says when
     assert_int_equal (zstr_send (self->disk, "RESET"), 0);
+    assert_non_null (zpoller_wait (self->poller, REPLY_TIMEOUT));
+    char *confirmation = zstr_recv (self->disk);
+    assert_string_equal (confirmation, "RESET");
+    zstr_free (&confirmation);
     s_barrier (self);
     assert_int_equal (s_files_in (self, "tmp"), 0);
     s_assert_nothing_pending (self);

@@ -50,6 +50,10 @@
 #define M_ENTRIES          (1ull << 32)
 #define M_BUCKETS          (1ull << 33)
 #define M_ATTRS            (1ull << 34)
+#define M_REPAIRS          (1ull << 35)
+#define M_REPAIRING        (1ull << 36)
+#define M_REPAIR_BYTES     (1ull << 37)
+#define M_REPAIR_RATE      (1ull << 38)
 
 typedef struct {
     int id;
@@ -79,7 +83,8 @@ static const spec_t s_specs[] = {
     { ZS_PROTO_STATUS, "STATUS", false, M_REQUEST },
     { ZS_PROTO_STATUS_OK, "STATUS_OK", false,
       M_REQUEST | M_BUCKETS | M_FILES | M_USED | M_UNDER_REPLICATED | M_RECOVERING | M_UPTIME
-          | M_SEQUENCE },
+          | M_SEQUENCE | M_HEARTBEAT | M_LIVENESS | M_REPAIRS | M_REPAIRING | M_REPAIR_BYTES
+          | M_REPAIR_RATE },
     { ZS_PROTO_CANCEL, "CANCEL", false, M_REQUEST },
     { ZS_PROTO_FAILED, "FAILED", false, M_REQUEST | M_STATUS | M_REASON },
     { ZS_PROTO_REGISTER, "REGISTER", false,
@@ -106,6 +111,9 @@ static const spec_t s_specs[] = {
       M_TRANSFER | M_USER | M_NAME | M_VERSION | M_REPLICAS | M_STAMP },
     { ZS_PROTO_DONE, "DONE", false, M_TRANSFER | M_STATUS | M_REASON },
     { ZS_PROTO_STORE_READY, "STORE_READY", false, M_TRANSFER },
+    { ZS_PROTO_ADMIN, "ADMIN", false, M_REQUEST | M_KIND | M_BUCKET },
+    { ZS_PROTO_ADMIN_OK, "ADMIN_OK", false, M_REQUEST | M_REASON },
+    { ZS_PROTO_COPY_LOST, "COPY_LOST", false, M_USER | M_NAME | M_VERSION | M_REASON },
     { ZS_PROTO_COMMIT, "COMMIT", false, M_TRANSFER },
     { ZS_PROTO_EVENT, "EVENT", false, M_SEQUENCE | M_CLOCK | M_KIND | M_ATTRS },
 };
@@ -114,17 +122,18 @@ static const spec_t s_specs[] = {
 
 //  Every id the header defines
 static const int s_header_ids[] = {
-    ZS_PROTO_PUT_BEGIN,    ZS_PROTO_PUT_CHUNK,     ZS_PROTO_PUT_END,   ZS_PROTO_PUT_CREDIT,
-    ZS_PROTO_PUT_OK,       ZS_PROTO_GET,           ZS_PROTO_GET_BEGIN, ZS_PROTO_GET_CHUNK,
-    ZS_PROTO_GET_CREDIT,   ZS_PROTO_STAT,          ZS_PROTO_STAT_OK,   ZS_PROTO_LIST,
-    ZS_PROTO_LIST_OK,      ZS_PROTO_REMOVE,        ZS_PROTO_REMOVE_OK, ZS_PROTO_REPLICAS,
-    ZS_PROTO_REPLICAS_OK,  ZS_PROTO_STATUS,        ZS_PROTO_STATUS_OK, ZS_PROTO_CANCEL,
-    ZS_PROTO_FAILED,       ZS_PROTO_REGISTER,      ZS_PROTO_WELCOME,   ZS_PROTO_REFUSED,
-    ZS_PROTO_INVENTORY,    ZS_PROTO_INVENTORY_ACK, ZS_PROTO_HEARTBEAT, ZS_PROTO_REREGISTER,
-    ZS_PROTO_STORE_BEGIN,  ZS_PROTO_STORE_CHUNK,   ZS_PROTO_STORE_END, ZS_PROTO_STORE_ACK,
-    ZS_PROTO_STORE_READY,  ZS_PROTO_COMMIT,        ZS_PROTO_FETCH,     ZS_PROTO_FETCH_CHUNK,
-    ZS_PROTO_FETCH_CREDIT, ZS_PROTO_ABORT,         ZS_PROTO_DROP,      ZS_PROTO_DELETE,
-    ZS_PROTO_FORGET,       ZS_PROTO_SET_REPLICAS,  ZS_PROTO_DONE,      ZS_PROTO_EVENT,
+    ZS_PROTO_PUT_BEGIN,    ZS_PROTO_PUT_CHUNK,     ZS_PROTO_PUT_END,     ZS_PROTO_PUT_CREDIT,
+    ZS_PROTO_PUT_OK,       ZS_PROTO_GET,           ZS_PROTO_GET_BEGIN,   ZS_PROTO_GET_CHUNK,
+    ZS_PROTO_GET_CREDIT,   ZS_PROTO_STAT,          ZS_PROTO_STAT_OK,     ZS_PROTO_LIST,
+    ZS_PROTO_LIST_OK,      ZS_PROTO_REMOVE,        ZS_PROTO_REMOVE_OK,   ZS_PROTO_REPLICAS,
+    ZS_PROTO_REPLICAS_OK,  ZS_PROTO_STATUS,        ZS_PROTO_STATUS_OK,   ZS_PROTO_CANCEL,
+    ZS_PROTO_FAILED,       ZS_PROTO_REGISTER,      ZS_PROTO_WELCOME,     ZS_PROTO_REFUSED,
+    ZS_PROTO_INVENTORY,    ZS_PROTO_INVENTORY_ACK, ZS_PROTO_HEARTBEAT,   ZS_PROTO_REREGISTER,
+    ZS_PROTO_STORE_BEGIN,  ZS_PROTO_STORE_CHUNK,   ZS_PROTO_STORE_END,   ZS_PROTO_STORE_ACK,
+    ZS_PROTO_ADMIN,        ZS_PROTO_ADMIN_OK,      ZS_PROTO_COPY_LOST,   ZS_PROTO_STORE_READY,
+    ZS_PROTO_COMMIT,       ZS_PROTO_FETCH,         ZS_PROTO_FETCH_CHUNK, ZS_PROTO_FETCH_CREDIT,
+    ZS_PROTO_ABORT,        ZS_PROTO_DROP,          ZS_PROTO_DELETE,      ZS_PROTO_FORGET,
+    ZS_PROTO_SET_REPLICAS, ZS_PROTO_DONE,          ZS_PROTO_EVENT,
 };
 
 static bool
@@ -178,6 +187,10 @@ s_spec (int id)
 #define V_RECOVERING       1
 #define V_UPTIME           0x00000000DEADBEEFull
 #define V_SEQUENCE         0xABCDEF0123456789ull
+#define V_REPAIRS          0x1020304050607080ull
+#define V_REPAIRING        0x0A0B0C0Du
+#define V_REPAIR_BYTES     0x8070605040302010ull
+#define V_REPAIR_RATE      0x0000FFFF0000FFFFull
 #define V_KIND             "file.stored"
 #define V_DATA_SIZE        3000
 
@@ -285,6 +298,10 @@ s_fill (zs_proto_t *msg, int id)
     zs_proto_set_uptime (msg, V_UPTIME);
     zs_proto_set_sequence (msg, V_SEQUENCE);
     zs_proto_set_kind (msg, V_KIND);
+    zs_proto_set_repairs (msg, V_REPAIRS);
+    zs_proto_set_repairing (msg, V_REPAIRING);
+    zs_proto_set_repair_bytes (msg, V_REPAIR_BYTES);
+    zs_proto_set_repair_rate (msg, V_REPAIR_RATE);
     for (int which = 0; which < 2; which++) {
         zs_fileinfo_t *entry = s_entry (which);
         zs_proto_add_entry (msg, entry);
@@ -384,6 +401,10 @@ s_check (zs_proto_t *msg, const spec_t *spec)
     assert_int_equal (zs_proto_recovering (msg), (f & M_RECOVERING) ? V_RECOVERING : 0);
     assert_int_equal (zs_proto_uptime (msg), (f & M_UPTIME) ? V_UPTIME : 0);
     assert_int_equal (zs_proto_sequence (msg), (f & M_SEQUENCE) ? V_SEQUENCE : 0);
+    assert_int_equal (zs_proto_repairs (msg), (f & M_REPAIRS) ? V_REPAIRS : 0);
+    assert_int_equal (zs_proto_repairing (msg), (f & M_REPAIRING) ? V_REPAIRING : 0);
+    assert_int_equal (zs_proto_repair_bytes (msg), (f & M_REPAIR_BYTES) ? V_REPAIR_BYTES : 0);
+    assert_int_equal (zs_proto_repair_rate (msg), (f & M_REPAIR_RATE) ? V_REPAIR_RATE : 0);
     assert_string_equal (zs_proto_kind (msg), (f & M_KIND) ? V_KIND : "");
 
     if (f & M_ENTRIES) {
@@ -465,6 +486,10 @@ s_body_size (const spec_t *spec)
     size += (f & M_RECOVERING) ? 1 : 0;
     size += (f & M_UPTIME) ? 8 : 0;
     size += (f & M_SEQUENCE) ? 8 : 0;
+    size += (f & M_REPAIRS) ? 8 : 0;
+    size += (f & M_REPAIRING) ? 4 : 0;
+    size += (f & M_REPAIR_BYTES) ? 8 : 0;
+    size += (f & M_REPAIR_RATE) ? 8 : 0;
     size += (f & M_KIND) ? 2 + strlen (V_KIND) : 0;
     if (f & M_ENTRIES) {
         size += 4;
@@ -793,6 +818,12 @@ test_wire_records (void **state)
     s_b_number (&b, 1, 1);
     s_b_number (&b, 7, 8);
     s_b_number (&b, 8, 8);
+    s_b_number (&b, 0, 4);
+    s_b_number (&b, 0, 4);
+    s_b_number (&b, 0, 8);
+    s_b_number (&b, 0, 4);
+    s_b_number (&b, 0, 8);
+    s_b_number (&b, 0, 8);
     zs_proto_add_bucket (msg, &bucket);
     frames = zs_proto_encode (msg);
     assert_int_equal (zframe_size (zmsg_first (frames)), b.size);
