@@ -1,9 +1,11 @@
 # zstore - a distributed file store with replication, on ZeroMQ
 #
-#   make                 build bin/zstore-gateway, bin/zstore-bucket, bin/zstore
+#   make                 build bin/zstore-gateway, bin/zstore-bucket, bin/zstore,
+#                        bin/zstore-monitor
 #   make run             a gateway and 3 buckets on loopback, data under ./data
 #   make test            unit and integration tests (installs missing packages)
 #   make test-sanitize   the same tests under AddressSanitizer and UBSan
+#   make test-chaos      the chaos test for 10 minutes (CHAOS_SECONDS, CHAOS_CLIENTS)
 #   make install PREFIX=/usr/local
 #
 # SANITIZE=1 builds into build/sanitize with ASan and UBSan.
@@ -45,7 +47,7 @@ BROKER_OBJ := $(call obj,$(BROKER_SRC))
 WORKER_OBJ := $(call obj,$(WORKER_SRC))
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
 
-PROGRAMS := $(BIN)/zstore-gateway $(BIN)/zstore-bucket $(BIN)/zstore
+PROGRAMS := $(BIN)/zstore-gateway $(BIN)/zstore-bucket $(BIN)/zstore $(BIN)/zstore-monitor
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/zs-%,$(wildcard tests/tools/*.c))
 
@@ -55,7 +57,7 @@ tools: $(TOOLS)
 .SECONDARY:
 
 .PHONY: tools all deps check-deps run test test-unit test-integration test-sanitize format \
-        format-check install uninstall clean
+        test-chaos format-check install uninstall clean
 
 all: check-deps $(PROGRAMS)
 
@@ -87,13 +89,18 @@ $(BIN)/zstore: $(BUILD)/client/zs_cli_main.o $(CLIENT_OBJ) $(COMMON_OBJ)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
 
+$(BIN)/zstore-monitor: $(BUILD)/client/zs_monitor_main.o $(CLIENT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
 # Unit tests link every module; each test uses what it needs
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BROKER_OBJ) $(WORKER_OBJ) $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS) -lcmocka
 
-$(BUILD)/tests/zs-%: $(BUILD)/tests/tools/%.o $(WORKER_OBJ) $(COMMON_OBJ)
+$(BUILD)/tests/zs-%: $(BUILD)/tests/tools/%.o $(WORKER_OBJ) $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
@@ -117,6 +124,13 @@ test-unit: all $(UNIT_TESTS) $(TOOLS)
 
 test-integration: all $(UNIT_TESTS) $(TOOLS)
 	@tests/run.sh --build $(BUILD) --bin $(BIN) --integration-only
+
+# The long form of tests/integration/test_chaos.sh (make test runs a short one)
+CHAOS_SECONDS ?= 600
+CHAOS_CLIENTS ?= 8
+test-chaos: all $(TOOLS)
+	@ZS_BIN=$(BIN) ZS_TOOLS=$(BUILD)/tests CHAOS_SECONDS=$(CHAOS_SECONDS) \
+	  CHAOS_CLIENTS=$(CHAOS_CLIENTS) tests/integration/test_chaos.sh
 
 SOURCES = $(wildcard common/*.[ch] broker/*.[ch] worker/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/tools/*.[ch])
 

@@ -150,14 +150,11 @@ s_describe (zs_server_t *self, const char *name, const zs_record_t *record, bool
     info->size = record->size;
     info->stamp = record->stamp;
     info->desired = record->desired;
-    info->actual = (uint8_t) zs_server_live_copies (self, record);
+    uint16_t slots[ZS_INDEX_SLOTS_MAX];
+    size_t count = zs_server_live_slots (self, record, slots);
+    info->actual = (uint8_t) count;
     memcpy (info->checksum, record->checksum, ZS_CHECKSUM_SIZE);
     if (with_holders) {
-        zs_member_t *live[ZS_INDEX_SLOTS_MAX];
-        size_t count = s_live_holders (self, record, live);
-        uint16_t slots[ZS_INDEX_SLOTS_MAX];
-        for (size_t index = 0; index < count; index++)
-            slots[index] = live[index]->slot;
         char holders[ZS_INDEX_SLOTS_MAX * (ZS_BUCKET_ID_MAX + 1) + 1];
         zs_server_slot_names (self, slots, count, holders, sizeof (holders));
         free (info->buckets);
@@ -337,6 +334,8 @@ zs_files_stored (zs_server_t *self, zs_transfer_t *transfer, const uint16_t *slo
     zs_index_put (self->index, transfer->user, transfer->name, &record);
     if (record.pending_count)
         zs_files_converge (self, transfer->user, transfer->name);
+    if (count < record.desired)
+        zs_repair_dirty (self); //  A degraded write: repair adds the rest
     if (self->verbose)
         zsys_debug ("stored %s/%s version %" PRIu64 " (%" PRIu64 " bytes) on %zu buckets",
                     transfer->user, transfer->name, record.version, record.size, count);
@@ -798,9 +797,14 @@ static int
 s_queue_if_pending (const char *user, const char *name, zs_record_t *record, void *arg)
 {
     sweep_t *sweep = (sweep_t *) arg;
-    bool wanted = sweep->member
-                      ? zs_index_has (record->pending, record->pending_count, sweep->member->slot)
-                      : record->pending_count > 0 || record->tombstone;
+    //  For a bucket: entries it holds (they may now have copies to spare) or
+    //  must clean; for all: entries with cleanup to do or copies to spare
+    bool wanted =
+        sweep->member
+            ? zs_index_has (record->pending, record->pending_count, sweep->member->slot)
+                  || zs_index_has (record->holders, record->holder_count, sweep->member->slot)
+            : record->pending_count > 0 || record->tombstone
+                  || zs_server_live_copies (sweep->self, record) > record->desired;
     if (wanted)
         zs_files_converge (sweep->self, user, name);
     return ZS_INDEX_KEEP;

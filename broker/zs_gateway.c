@@ -224,15 +224,27 @@ zs_server_holder_live (zs_server_t *self, uint16_t holder)
 }
 
 size_t
-zs_server_live_copies (zs_server_t *self, const zs_record_t *record)
+zs_server_live_slots (zs_server_t *self, const zs_record_t *record, uint16_t *slots)
 {
     if (record->tombstone)
         return 0;
+    //  A draining bucket's copies still exist and serve: they count here,
+    //  though not for repair, which must replace them
     size_t live = 0;
-    for (uint8_t index = 0; index < record->holder_count; index++)
-        if (zs_server_holder_live (self, record->holders[index]))
-            live++;
+    for (uint8_t index = 0; index < record->holder_count; index++) {
+        uint16_t holder = record->holders[index];
+        zs_member_t *member = zs_registry_slot (self->registry, holder);
+        if (!(holder & ZS_INDEX_UNCONFIRMED) && member && member->state == ZS_MEMBER_ALIVE)
+            slots[live++] = holder;
+    }
     return live;
+}
+
+size_t
+zs_server_live_copies (zs_server_t *self, const zs_record_t *record)
+{
+    uint16_t slots[ZS_INDEX_SLOTS_MAX];
+    return zs_server_live_slots (self, record, slots);
 }
 
 const char *

@@ -432,6 +432,13 @@ zs_index_has (const uint16_t *slots, uint8_t count, uint16_t slot)
 }
 
 bool
+zs_index_has_confirmed (const uint16_t *slots, uint8_t count, uint16_t slot)
+{
+    int found = s_find_slot (slots, count, slot);
+    return found >= 0 && !(slots[found] & ZS_INDEX_UNCONFIRMED);
+}
+
+bool
 zs_index_add (uint16_t *slots, uint8_t *count, uint16_t slot)
 {
     int found = s_find_slot (slots, *count, slot);

@@ -91,6 +91,8 @@ bool zs_index_list (zs_index_t *self, const char *user, const char *after, size_
 //  Add replaces a slot already there (so adding it plain confirms it), and
 //  returns false when the set is full.
 bool zs_index_has (const uint16_t *slots, uint8_t count, uint16_t slot);
+//  Whether the slot is there, and confirmed
+bool zs_index_has_confirmed (const uint16_t *slots, uint8_t count, uint16_t slot);
 bool zs_index_add (uint16_t *slots, uint8_t *count, uint16_t slot);
 bool zs_index_delete (uint16_t *slots, uint8_t *count, uint16_t slot);
 

@@ -263,6 +263,8 @@ s_inventory (zs_server_t *self, zs_member_t *member)
         zsys_debug ("bucket %s: inventory complete", member->id);
     zs_index_foreach (self->index, s_drop_unconfirmed, member);
     zs_files_converge_member (self, member);
+    //  Files short of copies may have a place on it now
+    zs_repair_dirty (self);
 }
 
 static void
@@ -279,6 +281,8 @@ s_heartbeat (zs_server_t *self, zs_member_t *member)
         member->state = ZS_MEMBER_ALIVE;
         zsys_info ("bucket %s: heard again, alive", member->id);
         s_bucket_event (self, "bucket.alive", member);
+        //  Its copies may be sources for repairs again
+        zs_repair_dirty (self);
     }
     if (clock)
         s_bucket_event (self, "bucket.heartbeat", member);
@@ -353,8 +357,10 @@ zs_members_tick (zs_server_t *self)
                 s_detach (self, member);
             continue;
         }
-        //  One event per heartbeat missed, for those who watch
-        int64_t missed = silence / self->heartbeat;
+        //  One event per heartbeat missed, for those who watch. An answer is
+        //  due a round trip after each heartbeat: half an interval more is
+        //  allowed before it counts as missed.
+        int64_t missed = (silence - self->heartbeat / 2) / self->heartbeat;
         if (missed > member->missed) {
             member->missed = missed;
             zs_proto_t *event = zs_server_event (self, "bucket.missed");

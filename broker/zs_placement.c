@@ -74,29 +74,42 @@ zs_placement_choose (zs_registry_t *registry, uint64_t size, const uint16_t *exc
     assert (registry && chosen);
     size_t member_count = zs_registry_size (registry);
     zs_member_t **candidates = (zs_member_t **) calloc (member_count + 1, sizeof (zs_member_t *));
-    zs_member_t **taken = (zs_member_t **) calloc (exclude_count + 1, sizeof (zs_member_t *));
+    zs_member_t **taken =
+        (zs_member_t **) calloc (exclude_count + count + 1, sizeof (zs_member_t *));
     if (!candidates || !taken) {
         free (candidates);
         free (taken);
         return 0;
     }
-    size_t candidate_count = 0, taken_count = 0;
+    size_t taken_count = 0;
     for (size_t index = 0; index < exclude_count; index++) {
         zs_member_t *holder = zs_registry_slot (registry, ZS_INDEX_SLOT (exclude[index]));
         if (holder)
             taken[taken_count++] = holder;
     }
-    for (zs_member_t *member = zs_registry_first (registry); member;
-         member = zs_registry_next (registry, member)) {
-        bool excluded = false;
-        for (size_t index = 0; index < exclude_count; index++)
-            excluded |= ZS_INDEX_SLOT (exclude[index]) == member->slot;
-        bool fits = size == UINT64_MAX || member->free >= member->reserved + size;
-        if (member->state == ZS_MEMBER_ALIVE && member->routing_id && !excluded && fits)
-            candidates[candidate_count++] = member;
+    //  Alive buckets first; suspect ones (late with a heartbeat, perhaps only
+    //  busy) when the alive ones are not enough
+    size_t found = 0;
+    for (int state = ZS_MEMBER_ALIVE; state <= ZS_MEMBER_SUSPECT && found < count; state++) {
+        size_t candidate_count = 0;
+        for (zs_member_t *member = zs_registry_first (registry); member;
+             member = zs_registry_next (registry, member)) {
+            bool excluded = member->draining;
+            for (size_t index = 0; index < exclude_count; index++)
+                excluded |= ZS_INDEX_SLOT (exclude[index]) == member->slot;
+            bool fits = size == UINT64_MAX || member->free >= member->reserved + size;
+            bool reachable = member->routing_id && !member->lost;
+            if ((int) member->state == state && reachable && !excluded && fits)
+                candidates[candidate_count++] = member;
+        }
+        qsort (candidates, candidate_count, sizeof (zs_member_t *), s_emptiest_first);
+        size_t picked =
+            s_pick (candidates, candidate_count, taken, taken_count, count - found, chosen + found);
+        //  The zones of those picked count as taken for the next pass
+        memcpy (taken + taken_count, chosen + found, picked * sizeof (zs_member_t *));
+        taken_count += picked;
+        found += picked;
     }
-    qsort (candidates, candidate_count, sizeof (zs_member_t *), s_emptiest_first);
-    size_t found = s_pick (candidates, candidate_count, taken, taken_count, count, chosen);
     free (candidates);
     free (taken);
     return found;

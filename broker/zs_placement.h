@@ -15,9 +15,11 @@
 extern "C" {
 #endif
 
-//  Choose up to count alive buckets for new copies of size bytes (UINT64_MAX
-//  when unknown), avoiding the slots in exclude (current holders, whose
-//  zones count as taken). Fills chosen and returns how many were found.
+//  Choose up to count buckets for new copies of size bytes (UINT64_MAX when
+//  unknown): alive ones, then suspect ones if those are not enough; never
+//  dead, draining or unreachable ones, nor the slots in exclude (current
+//  holders, whose zones count as taken). Fills chosen and returns how many
+//  were found.
 size_t zs_placement_choose (zs_registry_t *registry, uint64_t size, const uint16_t *exclude,
                             size_t exclude_count, size_t count, zs_member_t **chosen);
 

@@ -66,11 +66,15 @@ s_copies_needed (zs_server_t *self, const zs_record_t *record, uint8_t *live_p)
         zs_member_t *member = zs_registry_slot (self->registry, ZS_INDEX_SLOT (holder));
         if (!member)
             continue;
+        //  A copy not live now may come back: unless its bucket is draining,
+        //  or has been dead past the grace period (or never was registered)
+        bool may_return =
+            member->state != ZS_MEMBER_DEAD
+                ? !member->draining
+                : member->ever_registered && now - member->dead_since < self->repair_grace;
         if (zs_server_holder_live (self, holder))
             live++;
-        else if ((holder & ZS_INDEX_UNCONFIRMED) || member->state == ZS_MEMBER_SUSPECT
-                 || (member->state == ZS_MEMBER_DEAD && member->ever_registered
-                     && now - member->dead_since < self->repair_grace))
+        else if (may_return)
             waiting++;
     }
     if (live_p)
@@ -104,7 +108,8 @@ s_scan_one (const char *user, const char *name, zs_record_t *record, void *arg)
         return ZS_INDEX_KEEP;
     uint8_t live;
     size_t needed = s_copies_needed (scan->self, record, &live);
-    if (needed == 0)
+    //  Without a copy to copy from, there is nothing repair can do
+    if (needed == 0 || zs_server_live_copies (scan->self, record) == 0)
         return ZS_INDEX_KEEP;
     zlistx_add_end (scan->repairs, s_pending_new (user, name, live, record->size * needed));
     for (uint8_t index = 0; index < record->holder_count; index++) {
@@ -227,7 +232,8 @@ s_start (zs_server_t *self, const zs_pending_copy_t *pending)
         zs_member_t *to = zs_registry_slot (self->registry, (uint16_t) pending->move_to);
         if (!to || to->state != ZS_MEMBER_ALIVE || to->draining || !to->routing_id
             || zs_index_has (record.holders, record.holder_count, to->slot)
-            || !zs_index_has (record.holders, record.holder_count, (uint16_t) pending->move_from)
+            || !zs_index_has_confirmed (record.holders, record.holder_count,
+                                        (uint16_t) pending->move_from)
             || !zs_server_holder_live (self, (uint16_t) pending->move_from))
             return false;
         targets[0] = to;
@@ -286,11 +292,13 @@ zs_repair_copy_ended (zs_server_t *self, zs_transfer_t *transfer, bool ok)
     }
     if (transfer->purpose == ZS_COPY_MOVE && transfer->move_from >= 0) {
         //  The new copy is durable: the old one may go, if it is still extra
-        zs_record_t record;
+        zs_record_t record = { 0 };
         zs_member_t *from = zs_registry_slot (self->registry, (uint16_t) transfer->move_from);
+        uint8_t durable = 0;
         if (from && zs_index_get (self->index, transfer->user, transfer->name, &record)
-            && record.version == transfer->version
-            && zs_server_live_copies (self, &record) > record.desired)
+            && record.version == transfer->version)
+            s_copies_needed (self, &record, &durable);
+        if (durable > record.desired)
             zs_files_trim (self, transfer->user, transfer->name, &record, &from, 1);
     }
 }
@@ -313,12 +321,13 @@ s_refill (zs_server_t *self, int64_t now)
 {
     zs_background_t *background = &self->background;
     if (self->repair_rate) {
-        //  Tokens for the time passed, at most a second's worth
+        //  Tokens for the time passed, at most a quarter of a second's worth:
+        //  bursts stay short
         int64_t earned =
             (int64_t) (self->repair_rate * (uint64_t) (now - background->refilled) / 1000);
         background->tokens += earned;
-        if (background->tokens > (int64_t) self->repair_rate)
-            background->tokens = (int64_t) self->repair_rate;
+        if (background->tokens > (int64_t) self->repair_rate / 4)
+            background->tokens = (int64_t) self->repair_rate / 4;
     }
     background->refilled = now;
     if (now - background->measured >= RATE_WINDOW) {
@@ -351,7 +360,9 @@ zs_repair_tick (zs_server_t *self)
         background->next_rebalance = now + REBALANCE_INTERVAL;
         zs_repair_rebalance (self);
     }
-    while (background->active < self->repair_streams && zlistx_size (background->queue)) {
+    //  A copy starts only while the rate allows, as its chunks will count
+    while (background->active < self->repair_streams && zlistx_size (background->queue)
+           && zs_repair_may_move (self)) {
         zs_pending_copy_t *pending = (zs_pending_copy_t *) zlistx_first (background->queue);
         s_start (self, pending);
         zlistx_delete (background->queue, zlistx_cursor (background->queue));
@@ -392,22 +403,50 @@ s_fullness (const zs_member_t *member, uint64_t planned)
     return total ? (double) (member->used + member->reserved + planned) / (double) total : 1.0;
 }
 
+//  Zones a file's copies would cover with the copy on from moved to to (a
+//  bucket without a zone is a zone of its own)
+static size_t
+s_zones_after_move (zs_server_t *self, const zs_record_t *record, const zs_member_t *from,
+                    const zs_member_t *to)
+{
+    const zs_member_t *members[ZS_INDEX_SLOTS_MAX + 1];
+    size_t count = 0, zones = 0;
+    for (uint8_t index = 0; index < record->holder_count; index++) {
+        const zs_member_t *member =
+            zs_registry_slot (self->registry, ZS_INDEX_SLOT (record->holders[index]));
+        if (member && member != from)
+            members[count++] = member;
+    }
+    if (to)
+        members[count++] = to;
+    for (size_t index = 0; index < count; index++) {
+        bool seen = false;
+        for (size_t other = 0; other < index && *members[index]->zone; other++)
+            seen |= streq (members[other]->zone, members[index]->zone);
+        zones += !seen;
+    }
+    return zones;
+}
+
 static int
 s_plan_move (const char *user, const char *name, zs_record_t *record, void *arg)
 {
     rebalance_t *plan = (rebalance_t *) arg;
     zs_server_t *self = plan->self;
     if (plan->budget <= 0 || record->tombstone
-        || !zs_index_has (record->holders, record->holder_count, plan->from->slot)
+        || !zs_index_has_confirmed (record->holders, record->holder_count, plan->from->slot)
         || !zs_server_holder_live (self, plan->from->slot))
         return ZS_INDEX_KEEP;
+    //  A move evens out usage without narrowing the file's spread over zones
+    size_t zones = s_zones_after_move (self, record, NULL, NULL);
     zs_member_t *best = NULL;
     for (zs_member_t *member = zs_registry_first (self->registry); member;
          member = zs_registry_next (self->registry, member)) {
         if (member->state != ZS_MEMBER_ALIVE || member->draining || !member->routing_id
             || zs_index_has (record->holders, record->holder_count, member->slot)
             || member->free < member->reserved + plan->planned[member->slot] + record->size
-            || s_fullness (member, plan->planned[member->slot] + record->size) > plan->mean)
+            || s_fullness (member, plan->planned[member->slot] + record->size) > plan->mean
+            || s_zones_after_move (self, record, plan->from, member) < zones)
             continue;
         if (!best
             || s_fullness (member, plan->planned[member->slot])

@@ -5,6 +5,7 @@
         zs_transfers  content in motion: put, get, and copies between buckets
         zs_files      everything else a client asks, and the background
                       work that makes buckets converge on the index
+        zs_repair     background copies: repair, drain and rebalancing
     They share this state and run on the actor's one thread.
 */
 
@@ -200,8 +201,12 @@ void zs_server_request_key (zframe_t *client, uint64_t request, char *key, size_
 //  Text key of a transfer or op id
 void zs_server_id_key (uint64_t id, char *key);
 
-//  Live copies in a record: holders whose bucket is alive
+//  Live copies in a record, as clients see them: confirmed holders whose
+//  bucket is alive (draining or not)
 size_t zs_server_live_copies (zs_server_t *self, const zs_record_t *record);
+
+//  The same copies' slots, into slots (room for ZS_INDEX_SLOTS_MAX)
+size_t zs_server_live_slots (zs_server_t *self, const zs_record_t *record, uint16_t *slots);
 
 //  A version of a file that must never be adopted from an inventory, since
 //  its put failed; and whether one is such

@@ -367,7 +367,10 @@ zs_transfers_put_begin (zs_server_t *self)
     bool enough =
         found == replicas || (self->min_write_replicas && found >= self->min_write_replicas);
     if (!enough) {
-        zs_server_fail_client (self, client, request, ZS_STATUS_UNAVAILABLE,
+        //  While recovering, buckets may still be on their way back: the
+        //  client is told to try again
+        zs_server_fail_client (self, client, request,
+                               self->recovering ? ZS_STATUS_RECOVERING : ZS_STATUS_UNAVAILABLE,
                                "%u replicas need %u live buckets with room, only %zu available",
                                replicas, replicas, found);
         return;
@@ -426,8 +429,24 @@ void
 zs_transfers_put_end (zs_server_t *self)
 {
     zs_transfer_t *transfer = s_by_request (self);
-    if (!transfer || transfer->kind != ZS_TRANSFER_PUT || transfer->ended)
+    if (!transfer) {
+        //  The client asks after a put this gateway never saw to its end: it
+        //  failed, or the gateway that had it is gone. The client may put again.
+        zs_server_fail_client (self, zs_proto_routing_id (self->message),
+                               zs_proto_request (self->message), ZS_STATUS_GONE,
+                               "no such put in progress");
         return;
+    }
+    if (transfer->kind != ZS_TRANSFER_PUT)
+        return;
+    if (transfer->ended) {
+        //  Asked again: the put is still being committed
+        zs_proto_set_id (self->reply, ZS_PROTO_PUT_CREDIT);
+        zs_proto_set_request (self->reply, transfer->request);
+        zs_proto_set_limit (self->reply, transfer->source_limit);
+        zs_server_send_client (self, transfer->client);
+        return;
+    }
     uint64_t size = zs_proto_size (self->message);
     if (size != transfer->bytes) {
         s_fail (self, transfer, ZS_STATUS_BAD_REQUEST,
@@ -717,8 +736,10 @@ zs_transfers_fetch_chunk (zs_server_t *self, zs_member_t *member)
             s_finish (self, transfer);
         return;
     }
+    //  The rate counts bytes written, once per bucket written to
     if (s_background (transfer))
-        zs_repair_moved (self, zframe_size (zs_proto_data (self->message)));
+        zs_repair_moved (self,
+                         zframe_size (zs_proto_data (self->message)) * s_working_sinks (transfer));
     zs_proto_set_id (self->message, ZS_PROTO_STORE_CHUNK);
     s_send_sinks (self, transfer, self->message);
     if (transfer->forwarded == transfer->chunks) {
@@ -749,7 +770,8 @@ s_copy (zs_server_t *self, const char *user, const char *name, const zs_record_t
     transfer->reserved = record->size;
     transfer->chunks = (uint32_t) ((record->size + ZS_CHUNK_SIZE - 1) / ZS_CHUNK_SIZE);
     memcpy (transfer->checksum, record->checksum, ZS_CHECKSUM_SIZE);
-    transfer->source_limit = ZS_WINDOW;
+    //  A background copy starts small: the rate decides how it goes on
+    transfer->source_limit = s_background (transfer) ? 1 : ZS_WINDOW;
     for (size_t index = 0; index < target_count; index++)
         s_add_sink (transfer, targets[index]);
     s_store_begin (self, transfer);

@@ -4,6 +4,7 @@
 */
 
 #include "zs_client.h"
+#include "zs_report.h"
 #include "zs_json.h"
 #include "zs_name.h"
 #include "zs_parse.h"
@@ -492,62 +493,7 @@ static void
 s_status_json (zs_proto_t *status, zs_json_t *json)
 {
     zs_json_object (json);
-    zs_json_key (json, "buckets");
-    zs_json_array (json);
-    zlistx_t *buckets = zs_proto_buckets (status);
-    const zs_bucketinfo_t *bucket = (const zs_bucketinfo_t *) zlistx_first (buckets);
-    for (; bucket; bucket = (const zs_bucketinfo_t *) zlistx_next (buckets)) {
-        zs_json_object (json);
-        zs_json_key (json, "id");
-        zs_json_string (json, bucket->id);
-        zs_json_key (json, "zone");
-        zs_json_string (json, bucket->zone);
-        zs_json_key (json, "address");
-        zs_json_string (json, bucket->address);
-        zs_json_key (json, "state");
-        zs_json_string (json, bucket->state);
-        zs_json_key (json, "last_heartbeat_ms");
-        zs_json_number (json, bucket->heartbeat_age);
-        zs_json_key (json, "rtt_us");
-        zs_json_number (json, bucket->rtt);
-        zs_json_key (json, "files");
-        zs_json_number (json, bucket->files);
-        zs_json_key (json, "bytes_used");
-        zs_json_number (json, bucket->used);
-        zs_json_key (json, "bytes_free");
-        zs_json_number (json, bucket->free);
-        zs_json_key (json, "capacity");
-        zs_json_number (json, bucket->capacity);
-        zs_json_end (json);
-    }
-    zs_json_end (json);
-    zs_json_key (json, "files");
-    zs_json_number (json, zs_proto_files (status));
-    zs_json_key (json, "bytes");
-    zs_json_number (json, zs_proto_used (status));
-    zs_json_key (json, "under_replicated");
-    zs_json_number (json, zs_proto_under_replicated (status));
-    zs_json_key (json, "recovering");
-    zs_json_bool (json, zs_proto_recovering (status) != 0);
-    zs_json_key (json, "uptime_ms");
-    zs_json_number (json, zs_proto_uptime (status));
-    zs_json_key (json, "sequence");
-    zs_json_number (json, zs_proto_sequence (status));
-    zs_json_key (json, "heartbeat_ms");
-    zs_json_number (json, zs_proto_heartbeat (status));
-    zs_json_key (json, "liveness");
-    zs_json_number (json, zs_proto_liveness (status));
-    zs_json_key (json, "repair");
-    zs_json_object (json);
-    zs_json_key (json, "files_waiting");
-    zs_json_number (json, zs_proto_repairs (status));
-    zs_json_key (json, "in_flight");
-    zs_json_number (json, zs_proto_repairing (status));
-    zs_json_key (json, "bytes_left");
-    zs_json_number (json, zs_proto_repair_bytes (status));
-    zs_json_key (json, "rate");
-    zs_json_number (json, zs_proto_repair_rate (status));
-    zs_json_end (json);
+    zs_report_status (json, status);
     zs_json_end (json);
 }
 

@@ -14,14 +14,16 @@
 #define RETRY_PAUSE     250   //  ms between tries while the gateway recovers, doubling...
 #define RETRY_MAX       2000  //  ... up to this, after the gateway went silent
 //  How long to wait at least for an answer the gateway always gives, once it
-//  has what it needs (the end of a put, a removal, a replica change): it
-//  fails such work itself after its transfer timeout
+//  has what it needs (a removal, a replica change): it fails such work
+//  itself after its transfer timeout
 #define ANSWER_WAIT 120000
 
 struct _zs_client_t {
     char *endpoint;      //  Gateway's client endpoint
     char *user;          //  Whose files
     zsock_t *socket;     //  DEALER to the gateway
+    zactor_t *monitor;   //  Tells when the connection to the gateway breaks
+    bool lost;           //  It broke while we waited for an answer
     zpoller_t *poller;   //  Waits on the socket
     zs_proto_t *request; //  Message sent
     zs_proto_t *reply;   //  Message received
@@ -31,6 +33,14 @@ struct _zs_client_t {
     bool refused;        //  The gateway itself answered FAILED
     char error[512];     //  Why the last call failed
 };
+
+//  How often a put that has sent its end asks whether the gateway is still
+//  at work on it
+static int64_t
+s_probe_interval (zs_client_t *self)
+{
+    return self->timeout / 4 < ATTEMPT_MAX ? self->timeout / 4 : ATTEMPT_MAX;
+}
 
 static int s_failed (zs_client_t *self, int status, const char *format, ...) CHECK_PRINTF (3);
 
@@ -50,6 +60,7 @@ s_connect (zs_client_t *self)
 {
     if (self->socket) {
         zpoller_destroy (&self->poller);
+        zactor_destroy (&self->monitor);
         zsock_destroy (&self->socket);
     }
     self->socket = zsock_new (ZMQ_DEALER);
@@ -57,8 +68,16 @@ s_connect (zs_client_t *self)
     //  Long enough for a last CANCEL to leave before the process does
     zsock_set_linger (self->socket, 200);
     zsock_set_sndtimeo (self->socket, (int) self->timeout);
+    //  A gateway that dies closes its connections: a request in flight then
+    //  will never be answered, and waiting for it is pointless
+    self->monitor = zactor_new (zmonitor, self->socket);
+    assert (self->monitor);
+    zstr_sendx (self->monitor, "LISTEN", "DISCONNECTED", NULL);
+    zstr_send (self->monitor, "START");
+    zsock_wait (self->monitor);
     zsock_connect (self->socket, "%s", self->endpoint);
-    self->poller = zpoller_new (self->socket, NULL);
+    self->poller = zpoller_new (self->socket, self->monitor, NULL);
+    self->lost = false;
 }
 
 zs_client_t *
@@ -96,6 +115,7 @@ zs_client_destroy (zs_client_t **self_p)
     if (*self_p) {
         zs_client_t *self = *self_p;
         zpoller_destroy (&self->poller);
+        zactor_destroy (&self->monitor);
         zsock_destroy (&self->socket);
         zs_proto_destroy (&self->request);
         zs_proto_destroy (&self->reply);
@@ -146,6 +166,13 @@ s_begin (zs_client_t *self)
 static int
 s_send (zs_client_t *self)
 {
+    //  A break before this request is no news about it: the socket connects
+    //  again by itself and the request goes on the new connection
+    while (zsock_events (zactor_sock (self->monitor)) & ZMQ_POLLIN) {
+        zmsg_t *event = zmsg_recv (self->monitor);
+        zmsg_destroy (&event);
+    }
+    self->lost = false;
     if (zs_proto_send (self->request, self->socket))
         return s_failed (self, ZS_STATUS_UNAVAILABLE, "cannot send to the gateway at %s: %s",
                          self->endpoint, zmq_strerror (errno));
@@ -153,7 +180,8 @@ s_send (zs_client_t *self)
 }
 
 //  Waits up to until (monotonic ms) for a reply to request; 0 when one came,
-//  -1 on timeout or interrupt. Replies to other requests are dropped.
+//  -1 on timeout, interrupt or a broken connection (self->lost). Replies to
+//  other requests are dropped.
 static int
 s_wait (zs_client_t *self, uint64_t request, int64_t until)
 {
@@ -167,10 +195,24 @@ s_wait (zs_client_t *self, uint64_t request, int64_t until)
                 return s_failed (self, ZS_STATUS_TIMEOUT, "interrupted");
             continue;
         }
+        if (which == self->monitor) {
+            zmsg_t *event = zmsg_recv (self->monitor);
+            zmsg_destroy (&event);
+            self->lost = true;
+            return -1;
+        }
         if (zs_proto_recv (self->reply, self->socket) == 0
             && zs_proto_request (self->reply) == request)
             return 0;
     }
+}
+
+//  Says more about the last failure
+static void
+s_add_to_error (zs_client_t *self, const char *more)
+{
+    size_t used = strlen (self->error);
+    snprintf (self->error + used, sizeof (self->error) - used, "%s", more);
 }
 
 static int
@@ -185,6 +227,10 @@ s_unreachable (zs_client_t *self)
 {
     if (zsys_interrupted)
         return s_failed (self, ZS_STATUS_TIMEOUT, "interrupted");
+    if (self->lost)
+        return s_failed (self, ZS_STATUS_TIMEOUT,
+                         "the connection to the gateway at %s broke before it answered",
+                         self->endpoint);
     return s_failed (self, ZS_STATUS_TIMEOUT,
                      "no answer from the gateway at %s within %" PRId64 " ms", self->endpoint,
                      self->timeout);
@@ -212,6 +258,11 @@ s_call (zs_client_t *self, bool idempotent)
             if (!recovering || zclock_mono () + RETRY_PAUSE >= deadline)
                 return 0;
             zclock_sleep (RETRY_PAUSE);
+        }
+        else if (!idempotent && self->lost && !zsys_interrupted) {
+            int rc = s_unreachable (self);
+            s_add_to_error (self, ": it may or may not have been done");
+            return rc;
         }
         else if (zsys_interrupted || zclock_mono () >= deadline || !idempotent)
             return s_unreachable (self);
@@ -308,8 +359,6 @@ s_put_once (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint6
                 zs_proto_set_size (self->request, bytes);
                 zs_proto_set_checksum (self->request, checksum);
                 end_sent = true;
-                deadline =
-                    zclock_mono () + (self->timeout > ANSWER_WAIT ? self->timeout : ANSWER_WAIT);
             }
             else {
                 crypto_generichash_update (&hash, buffer, (size_t) size);
@@ -325,16 +374,24 @@ s_put_once (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint6
         }
         if (rc)
             break;
-        if (s_wait (self, request, deadline)) {
-            rc = end_sent ? s_failed (self, ZS_STATUS_TIMEOUT,
-                                      "no answer from the gateway after the whole content was "
-                                      "sent: the file may or may not be stored")
-                          : s_unreachable (self);
-            break;
+        //  Once all is sent, the gateway answers when the buckets are done;
+        //  meanwhile the end goes again now and then, and the gateway says
+        //  whether it is still at work on the put
+        int64_t until = deadline;
+        if (end_sent && zclock_mono () + s_probe_interval (self) < deadline)
+            until = zclock_mono () + s_probe_interval (self);
+        if (s_wait (self, request, until)) {
+            if (zsys_interrupted || self->lost || zclock_mono () >= deadline) {
+                rc = s_unreachable (self);
+                if (end_sent)
+                    s_add_to_error (self, ", after the whole content was sent: the file may or "
+                                          "may not be stored");
+                break;
+            }
+            rc = s_send (self);
+            continue;
         }
-        //  Once all is sent, the gateway answers when the buckets are done
-        int64_t patience = end_sent && self->timeout < ANSWER_WAIT ? ANSWER_WAIT : self->timeout;
-        deadline = zclock_mono () + patience;
+        deadline = zclock_mono () + self->timeout;
         int id = zs_proto_id (self->reply);
         if (id == ZS_PROTO_PUT_CREDIT) {
             if (zs_proto_limit (self->reply) > limit)
@@ -345,6 +402,19 @@ s_put_once (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint6
                 *version = zs_proto_version (self->reply);
             if (copies)
                 *copies = zs_proto_copies (self->reply);
+            break;
+        }
+        else if (id == ZS_PROTO_FAILED && zs_proto_status (self->reply) == ZS_STATUS_GONE) {
+            //  Not a refusal: the gateway that had the put is gone
+            rc = s_failed (self, ZS_STATUS_GONE,
+                           "the gateway restarted after the whole content was sent: the file "
+                           "may or may not be stored");
+            break;
+        }
+        else if (id == ZS_PROTO_FAILED && zs_proto_status (self->reply) == ZS_STATUS_RECOVERING) {
+            //  Not a refusal either: buckets are still registering
+            rc = s_failed (self, ZS_STATUS_RECOVERING, "the gateway is recovering: %s",
+                           zs_proto_reason (self->reply));
             break;
         }
         else if (id == ZS_PROTO_FAILED) {
@@ -361,12 +431,15 @@ s_put_once (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint6
 }
 
 //  Whether a failed attempt may be made again: the gateway did not answer
-//  (it may be restarting), there is time left, and the caller's file can be
-//  rewound. Waits the back-off before saying yes.
+//  (it may be restarting), lost the put in a restart, or is still recovering;
+//  there is time left, and the caller's file can be rewound. Waits the
+//  back-off before saying yes.
 static bool
 s_retry (zs_client_t *self, int64_t *deadline, int64_t *backoff)
 {
-    if (self->refused || self->status != ZS_STATUS_TIMEOUT || zsys_interrupted)
+    bool again = self->status == ZS_STATUS_TIMEOUT || self->status == ZS_STATUS_GONE
+                 || self->status == ZS_STATUS_RECOVERING;
+    if (self->refused || !again || zsys_interrupted)
         return false;
     int64_t now = zclock_mono ();
     if (*deadline == 0)

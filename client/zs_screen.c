@@ -32,9 +32,9 @@ typedef enum {
 
 //  Every sequence resets first, so that one style never leaks into the next
 static const char *s_sgr[S_COUNT] = {
-    [S_PLAIN] = "\033[0m",         [S_BOLD] = "\033[0;1m",      [S_DIM] = "\033[0;2m",
-    [S_GOOD] = "\033[0;32m",       [S_WARNING] = "\033[0;33m",  [S_BAD] = "\033[0;1;31m",
-    [S_NOTE] = "\033[0;36m",       [S_TITLE] = "\033[0;1;7m",   [S_TITLE_BAD] = "\033[0;1;37;41m",
+    [S_PLAIN] = "\033[0m",   [S_BOLD] = "\033[0;1m",     [S_DIM] = "\033[0;2m",
+    [S_GOOD] = "\033[0;32m", [S_WARNING] = "\033[0;33m", [S_BAD] = "\033[0;1;31m",
+    [S_NOTE] = "\033[0;36m", [S_TITLE] = "\033[0;1;7m",  [S_TITLE_BAD] = "\033[0;1;37;41m",
 };
 
 typedef struct {
@@ -46,10 +46,11 @@ typedef struct {
 struct _zs_screen_t {
     int width;
     int height;
-    cell_t *cells;  //  width x height, row after row
-    bool colour;    //  Draw SGR sequences
-    bool utf8;      //  Text may stay UTF-8
-    char *line;     //  The last row made into text
+    cell_t *cells; //  width x height, row after row
+    bool colour;   //  Draw SGR sequences
+    bool utf8;     //  Text may stay UTF-8
+    bool table;    //  Drawing a one-off table: no clock, no heartbeat marks
+    char *line;    //  The last row made into text
     size_t line_capacity;
 };
 
@@ -234,8 +235,7 @@ s_duration (uint64_t ms, char *text, size_t size)
     else if (seconds < 86400)
         snprintf (text, size, "%" PRIu64 "h %02" PRIu64 "m", seconds / 3600, seconds / 60 % 60);
     else
-        snprintf (text, size, "%" PRIu64 "d %02" PRIu64 "h", seconds / 86400,
-                  seconds / 3600 % 24);
+        snprintf (text, size, "%" PRIu64 "d %02" PRIu64 "h", seconds / 86400, seconds / 3600 % 24);
 }
 
 static void
@@ -286,7 +286,7 @@ s_title (zs_screen_t *self, int row, zs_view_t *view, const char *gateway, uint6
     s_clock (now, clock, sizeof (clock));
     //  The clock goes right, when there is room for it
     int clock_column = self->width - (int) strlen (clock) - 1;
-    int end = clock_column > 40 ? clock_column - 1 : self->width;
+    int end = clock_column > 40 && !self->table ? clock_column - 1 : self->width;
     char text[512], duration[32];
     if (!reachable) {
         uint64_t since = zs_view_unreachable_since (view);
@@ -308,29 +308,78 @@ s_title (zs_screen_t *self, int row, zs_view_t *view, const char *gateway, uint6
         s_put (self, row, clock_column, style, clock, self->width);
 }
 
-static void
-s_summary (zs_screen_t *self, int row, zs_view_t *view)
+//  A piece of the summary, in one style
+typedef struct {
+    style_t style;
+    char text[128];
+} part_t;
+
+//  Writes a group of parts that stay together on one line, after the
+//  column, or at the start of the next row when they do not fit and rows
+//  are left; returns the next column
+static int
+s_group (zs_screen_t *self, int *row, int last_row, int column, const part_t *parts, int count)
+{
+    int width = 0;
+    for (int index = 0; index < count; index++)
+        width += s_columns (parts[index].text);
+    if (column > 1)
+        width += 3;
+    if (column + width > self->width && column > 1 && *row < last_row) {
+        (*row)++;
+        column = 1;
+    }
+    else if (column > 1)
+        column = s_putf (self, *row, column, S_PLAIN, "   ");
+    for (int index = 0; index < count; index++)
+        column = s_putf (self, *row, column, parts[index].style, "%s", parts[index].text);
+    return column;
+}
+
+//  The cluster in a line, or two on a narrow screen; returns the rows used
+static int
+s_summary (zs_screen_t *self, int row, int last_row, zs_view_t *view)
 {
     const zs_view_cluster_t *cluster = zs_view_cluster (view);
     if (!cluster)
-        return;
+        return 1;
     size_t alive, suspect, dead, total;
     zs_view_counts (view, &alive, &suspect, &dead, &total);
+    part_t buckets[] = {
+        { S_BOLD, "buckets " },
+        { alive ? S_GOOD : S_PLAIN, "" },
+        { suspect ? S_WARNING : S_PLAIN, "" },
+        { dead ? S_BAD : S_PLAIN, "" },
+        { S_PLAIN, "" },
+    };
+    snprintf (buckets[1].text, sizeof (buckets[1].text), "%zu alive", alive);
+    snprintf (buckets[2].text, sizeof (buckets[2].text), "  %zu suspect", suspect);
+    snprintf (buckets[3].text, sizeof (buckets[3].text), "  %zu dead", dead);
+    snprintf (buckets[4].text, sizeof (buckets[4].text), "  %zu total", total);
     char bytes[32];
     zs_parse_format_size (cluster->bytes, bytes, sizeof (bytes));
-    int column = s_putf (self, row, 1, S_BOLD, "buckets ");
-    column = s_putf (self, row, column, alive ? S_GOOD : S_PLAIN, "%zu alive", alive);
-    column = s_putf (self, row, column, suspect ? S_WARNING : S_PLAIN, "  %zu suspect", suspect);
-    column = s_putf (self, row, column, dead ? S_BAD : S_PLAIN, "  %zu dead", dead);
-    column = s_putf (self, row, column, S_PLAIN, "  %zu total", total);
-    column = s_putf (self, row, column, S_BOLD, "   files ");
-    column = s_putf (self, row, column, S_PLAIN, "%" PRIu64 " (%s)", cluster->files, bytes);
-    column = s_putf (self, row, column, S_BOLD, "   under-replicated ");
-    column = s_putf (self, row, column, cluster->under_replicated ? S_WARNING : S_PLAIN,
-                     "%" PRIu64, cluster->under_replicated);
-    column = s_putf (self, row, column, S_BOLD, "   repairs ");
-    s_putf (self, row, column, cluster->repairs || cluster->repairing ? S_NOTE : S_PLAIN,
-            "%" PRIu64 " waiting, %u in flight", cluster->repairs, cluster->repairing);
+    part_t files[] = { { S_BOLD, "files " }, { S_PLAIN, "" } };
+    snprintf (files[1].text, sizeof (files[1].text), "%" PRIu64 " (%s)", cluster->files, bytes);
+    part_t under[] = { { S_BOLD, "under-replicated " },
+                       { cluster->under_replicated ? S_WARNING : S_PLAIN, "" } };
+    snprintf (under[1].text, sizeof (under[1].text), "%" PRIu64, cluster->under_replicated);
+    part_t repairs[] = { { S_BOLD, "repairs " },
+                         { cluster->repairs || cluster->repairing ? S_NOTE : S_PLAIN, "" } };
+    char extra[48] = "";
+    if (cluster->repair_bytes) {
+        char left[16], rate[16];
+        zs_parse_format_size (cluster->repair_bytes, left, sizeof (left));
+        zs_parse_format_size (cluster->repair_rate, rate, sizeof (rate));
+        snprintf (extra, sizeof (extra), ", %s left at %s/s", left, rate);
+    }
+    snprintf (repairs[1].text, sizeof (repairs[1].text), "%" PRIu64 " waiting, %u in flight%s",
+              cluster->repairs, cluster->repairing, extra);
+    int first = row;
+    int column = s_group (self, &row, last_row, 1, buckets, 5);
+    column = s_group (self, &row, last_row, column, files, 2);
+    column = s_group (self, &row, last_row, column, under, 2);
+    s_group (self, &row, last_row, column, repairs, 2);
+    return row - first + 1;
 }
 
 //  --------------------------------------------------------------------------
@@ -358,11 +407,16 @@ static const struct {
     bool right;
     int max; //  Columns at most
 } s_columns_def[C_COUNT] = {
-    [C_ID] = { "BUCKET", 0, false, 24 },     [C_ZONE] = { "ZONE", 8, false, 12 },
-    [C_ADDRESS] = { "ADDRESS", 9, false, 24 }, [C_STATE] = { "STATE", 0, false, 12 },
-    [C_AGE] = { "LAST HB", 1, true, 9 },      [C_RTT] = { "RTT", 6, true, 9 },
-    [C_FILES] = { "FILES", 4, true, 12 },     [C_USED] = { "USED", 5, true, 11 },
-    [C_FREE] = { "FREE", 7, true, 11 },       [C_HISTORY] = { "HEARTBEATS", 3, false, HISTORY_MAX },
+    [C_ID] = { "BUCKET", 0, false, 24 },
+    [C_ZONE] = { "ZONE", 8, false, 12 },
+    [C_ADDRESS] = { "ADDRESS", 9, false, 24 },
+    [C_STATE] = { "STATE", 0, false, 12 },
+    [C_AGE] = { "LAST HB", 1, true, 9 },
+    [C_RTT] = { "RTT", 6, true, 9 },
+    [C_FILES] = { "FILES", 4, true, 12 },
+    [C_USED] = { "USED", 5, true, 11 },
+    [C_FREE] = { "FREE", 7, true, 11 },
+    [C_HISTORY] = { "HEARTBEATS", 3, false, HISTORY_MAX },
 };
 
 typedef struct {
@@ -371,13 +425,14 @@ typedef struct {
 
 //  The text of one cell of the table
 static void
-s_cell_text (const zs_view_bucket_t *bucket, column_t column, uint64_t now, char *text,
-             size_t size)
+s_cell_text (const zs_view_bucket_t *bucket, column_t column, uint64_t now, char *text, size_t size)
 {
     switch (column) {
         case C_ID: snprintf (text, size, "%s", bucket->id); break;
         case C_ZONE: snprintf (text, size, "%s", *bucket->zone ? bucket->zone : "-"); break;
-        case C_ADDRESS: snprintf (text, size, "%s", *bucket->address ? bucket->address : "-"); break;
+        case C_ADDRESS:
+            snprintf (text, size, "%s", *bucket->address ? bucket->address : "-");
+            break;
         case C_STATE: snprintf (text, size, "%s", *bucket->state ? bucket->state : "?"); break;
         case C_AGE: s_duration (zs_view_bucket_age (bucket, now), text, size); break;
         case C_RTT: s_round_trip (bucket->rtt, text, size); break;
@@ -395,7 +450,7 @@ s_layout (zs_screen_t *self, zs_view_t *view, uint64_t now)
     layout_t layout;
     for (int column = 0; column < C_COUNT; column++)
         layout.width[column] = (int) strlen (s_columns_def[column].title);
-    layout.width[C_HISTORY] = HISTORY_MIN;
+    layout.width[C_HISTORY] = self->table ? 0 : HISTORY_MIN;
     size_t count = zs_view_bucket_count (view);
     for (size_t index = 0; index < count; index++) {
         const zs_view_bucket_t *bucket = zs_view_bucket (view, index);
@@ -441,9 +496,9 @@ s_layout (zs_screen_t *self, zs_view_t *view, uint64_t now)
 static void
 s_history (zs_screen_t *self, int row, int column, int width, const zs_view_bucket_t *bucket)
 {
-    //  Newest on the right, so that the marks scroll left as beats come
+    //  The newest last: once the field is full, the marks scroll left
     int shown = (int) bucket->history_size < width ? (int) bucket->history_size : width;
-    int start = column + width - shown;
+    int start = column;
     for (int index = 0; index < shown; index++) {
         uint8_t mark = bucket->history[bucket->history_size - (size_t) shown + (size_t) index];
         style_t style = mark == ZS_VIEW_BEAT     ? S_GOOD
@@ -473,8 +528,8 @@ s_bucket_row (zs_screen_t *self, int row, const layout_t *layout, const zs_view_
         else {
             char text[128];
             s_cell_text (bucket, (column_t) column, now, text, sizeof (text));
-            style_t style = column == C_ID      ? S_BOLD
-                            : column == C_STATE ? state_style
+            style_t style = column == C_ID                             ? S_BOLD
+                            : column == C_STATE                        ? state_style
                             : column == C_AGE && state_style != S_GOOD ? state_style
                                                                        : S_PLAIN;
             s_put_field (self, row, at, width, s_columns_def[column].right, style, text);
@@ -563,23 +618,29 @@ zs_screen_render (zs_screen_t *self, zs_view_t *view, const char *gateway, uint6
     assert (self);
     assert (view);
     s_clear (self);
+    self->table = false;
     int height = self->height;
     s_title (self, 0, view, gateway, now);
     if (height < 2)
         return;
-    s_summary (self, 1, view);
-    //  Rows 2 up to the footer hold the table, then the events
+    //  A blank row under the summary, unless it took two
     int footer = height >= 5 ? 1 : 0;
-    int top = 3, bottom = height - footer;
+    int top = 1 + s_summary (self, 1, height - footer > 4 ? 2 : 1, view);
+    if (top == 2)
+        top = 3;
+    int bottom = height - footer;
     int room = bottom - top;
     if (room > 0) {
         int wanted = 1 + (int) (zs_view_cluster (view) ? zs_view_bucket_count (view) : 1);
         if (wanted == 1)
             wanted = 2; //  Room for "no buckets"
-        //  The events keep a blank, their title and a few lines when the
-        //  screen is tall enough for both
+        //  The events take what the buckets leave; when the buckets would
+        //  fill the screen, the events keep a blank, their title and a few
+        //  lines, if the table still has three rows
+        int lines =
+            (int) zs_view_log_size (view) < LOG_MIN ? (int) zs_view_log_size (view) : LOG_MIN;
         int events = room >= wanted + 2 + LOG_MIN ? room - wanted - 1
-                     : room >= 2 + LOG_MIN + 3    ? 1 + LOG_MIN
+                     : room >= 2 + lines + 3      ? 1 + lines
                                                   : 0;
         int row = s_table (self, top, room - (events ? events + 1 : 0), view, now);
         if (events)
@@ -594,22 +655,25 @@ zs_screen_render_table (zs_screen_t *self, zs_view_t *view, const char *gateway,
 {
     assert (self);
     assert (view);
+    //  Title, two rows of summary at most, a blank, the column titles, and
+    //  a row per bucket (or one saying there is none)
     size_t count = zs_view_bucket_count (view);
-    int height = 4 + (int) (count ? count : 1);
+    int height = 5 + (int) (count ? count : 1);
     if (height > ZS_SCREEN_SIZE_MAX)
         height = ZS_SCREEN_SIZE_MAX;
-    if (height != self->height) {
-        cell_t *cells =
-            (cell_t *) realloc (self->cells, (size_t) self->width * (size_t) height * sizeof (cell_t));
+    if (height > self->height) {
+        cell_t *cells = (cell_t *) realloc (self->cells, (size_t) self->width * (size_t) height
+                                                             * sizeof (cell_t));
         if (!cells)
             return;
         self->cells = cells;
-        self->height = height;
     }
+    self->height = height;
     s_clear (self);
+    self->table = true;
     s_title (self, 0, view, gateway, now);
-    s_summary (self, 1, view);
-    s_table (self, 3, height - 3, view, now);
+    int top = 1 + s_summary (self, 1, 2, view);
+    self->height = s_table (self, top + 1, height - top - 1, view, now);
 }
 
 //  --------------------------------------------------------------------------

@@ -44,8 +44,7 @@ void zs_screen_render (zs_screen_t *self, zs_view_t *view, const char *gateway, 
 
 //  Draw only the title, the summary and every bucket, taking as many rows
 //  as that needs (the height changes): for a one-off table
-void zs_screen_render_table (zs_screen_t *self, zs_view_t *view, const char *gateway,
-                             uint64_t now);
+void zs_screen_render_table (zs_screen_t *self, zs_view_t *view, const char *gateway, uint64_t now);
 
 //  The size
 int zs_screen_width (zs_screen_t *self);

@@ -58,6 +58,7 @@ struct _zs_view_t {
     unsigned int window_count;    //  File events logged in it
     uint64_t held_stored;         //  File events held back in it, by kind
     uint64_t held_removed;
+    uint64_t held_repairs;
     uint64_t held_other;
 
     zs_view_snapshot_fn *on_snapshot;
@@ -192,7 +193,7 @@ s_log (zs_view_t *self, uint64_t now, zs_view_level_t level, const char *format,
 static void
 s_flush_held (zs_view_t *self, uint64_t now)
 {
-    uint64_t held = self->held_stored + self->held_removed + self->held_other;
+    uint64_t held = self->held_stored + self->held_removed + self->held_repairs + self->held_other;
     if (held) {
         char detail[128] = "";
         size_t size = 0;
@@ -202,16 +203,20 @@ s_flush_held (zs_view_t *self, uint64_t now)
         if (self->held_removed)
             size += (size_t) snprintf (detail + size, sizeof (detail) - size,
                                        ", %" PRIu64 " removed", self->held_removed);
+        if (self->held_repairs)
+            size += (size_t) snprintf (detail + size, sizeof (detail) - size,
+                                       ", %" PRIu64 " repairs", self->held_repairs);
         if (self->held_other)
             snprintf (detail + size, sizeof (detail) - size, ", %" PRIu64 " other",
                       self->held_other);
         s_log (self, now, ZS_VIEW_INFO, "... %" PRIu64 " more file event%s (%s)", held,
                held == 1 ? "" : "s", detail + 2);
     }
-    self->held_stored = self->held_removed = self->held_other = 0;
+    self->held_stored = self->held_removed = self->held_repairs = self->held_other = 0;
 }
 
-//  Whether a file event may be logged now; counts it when not
+//  Whether an event about one file (stored, removed, repaired...) may be
+//  logged now; counts it when not
 static bool
 s_file_allowed (zs_view_t *self, const char *kind, uint64_t now)
 {
@@ -228,6 +233,8 @@ s_file_allowed (zs_view_t *self, const char *kind, uint64_t now)
         self->held_stored++;
     else if (streq (kind, "file.removed"))
         self->held_removed++;
+    else if (strncmp (kind, "repair.", 7) == 0)
+        self->held_repairs++;
     else
         self->held_other++;
     return false;
@@ -335,6 +342,20 @@ s_log_event (zs_view_t *self, zs_proto_t *event, uint64_t now)
                    user, name, desired, actual);
         else
             s_log_generic (self, event, now, ZS_VIEW_INFO);
+    }
+    else if (strncmp (kind, "repair.", 7) == 0) {
+        //  repair.started, repair.finished, repair.failed: copies made again
+        //  after a loss, or moved (drain, rebalancing)
+        if (!s_file_allowed (self, kind, now))
+            return;
+        const char *detail = s_attr (event, "detail");
+        zs_view_level_t level = streq (kind, "repair.failed")     ? ZS_VIEW_BAD
+                                : streq (kind, "repair.finished") ? ZS_VIEW_GOOD
+                                                                  : ZS_VIEW_NOTE;
+        s_log (self, now, level, "%s %s: %s/%s%s%s%s",
+               streq (s_attr (event, "purpose"), "move") ? "move" : "repair", kind + 7,
+               s_attr (event, "user"), s_attr (event, "name"), *detail ? " (" : "", detail,
+               *detail ? ")" : "");
     }
     else if (streq (kind, "gateway.ready"))
         s_log (self, now, ZS_VIEW_NOTE, "gateway ready: %" PRIu64 " files, %" PRIu64 " buckets",
@@ -466,6 +487,14 @@ s_update (zs_view_t *self, zs_proto_t *event, uint64_t now)
     const char *id = zs_proto_attr (event, "bucket");
     if (strncmp (kind, "bucket.", 7) || !id)
         return; //  Files and totals come with the next snapshot
+    if (streq (kind, "bucket.forgotten")) {
+        //  The gateway let go of it for good
+        if (zhashx_lookup (self->buckets, id)) {
+            zhashx_delete (self->buckets, id);
+            self->reorder = true;
+        }
+        return;
+    }
     zs_view_bucket_t *bucket = s_bucket_require (self, id);
     if (!bucket)
         return;
@@ -502,8 +531,17 @@ s_announce (zs_view_t *self, zs_proto_t *event, uint64_t now)
     if (sequence <= self->announced || sequence <= self->floor)
         return;
     self->announced = sequence;
+    if (self->on_event)
+        self->on_event (event, self->listener_arg);
     const char *kind = zs_proto_kind (event);
     const char *id = zs_proto_attr (event, "bucket");
+    //  A gateway may count a heartbeat interval as missed the moment it
+    //  ends, before the heartbeat it is about to send could be answered: a
+    //  miss shows once the silence reaches the suspect threshold
+    uint64_t heartbeat = self->cluster.heartbeat;
+    if (streq (kind, "bucket.missed") && heartbeat
+        && s_number (event, "last_heartbeat_ms", NULL) < heartbeat * 3 / 2)
+        return;
     zs_view_bucket_t *bucket = id ? (zs_view_bucket_t *) zhashx_lookup (self->buckets, id) : NULL;
     if (bucket) {
         if (streq (kind, "bucket.heartbeat"))
@@ -516,8 +554,6 @@ s_announce (zs_view_t *self, zs_proto_t *event, uint64_t now)
             s_mark (bucket, ZS_VIEW_DOWN);
     }
     s_log_event (self, event, now);
-    if (self->on_event)
-        self->on_event (event, self->listener_arg);
 }
 
 //  The state is no longer known to be complete: events wait for a snapshot
@@ -536,6 +572,15 @@ static zs_view_result_t
 s_take (zs_view_t *self, zs_proto_t *event, uint64_t now)
 {
     uint64_t sequence = zs_proto_sequence (event);
+    uint64_t next = (self->announced > self->floor ? self->announced : self->floor) + 1;
+    if (sequence > next) {
+        //  Events that are news never came: the state may have them from a
+        //  snapshot, but the log and the listener would miss them
+        s_log (self, now, ZS_VIEW_NOTE, "events %" PRIu64 " to %" PRIu64 " lost: re-syncing", next,
+               sequence - 1);
+        s_unsync (self, "gap");
+        return ZS_VIEW_GAP;
+    }
     if (sequence <= self->applied) {
         //  In the snapshot already, yet not logged if it overtook the event
         s_announce (self, event, now);
@@ -709,16 +754,19 @@ zs_view_load (zs_view_t *self, zs_proto_t *status, uint64_t now)
     self->started = started;
     self->fresh = false;
     if (!self->reachable) {
+        uint64_t since = self->unreachable_since;
         s_log (self, now, ZS_VIEW_NOTE, "the gateway answers again, after %" PRIu64 " s",
-               (now - self->unreachable_since) / 1000);
+               (now > since ? now - since : 0) / 1000);
         self->reachable = true;
         self->problem[0] = 0;
         if (self->synced)
             self->sync_reason = "reconnect";
     }
     s_take_totals (self, status, now);
+    //  Whether the backlog holds every event received after the snapshot
     bool covered =
-        self->seen <= sequence || zs_proto_sequence (s_backlog_at (self, 0)) <= sequence + 1;
+        self->seen <= sequence
+        || (self->backlog_size && zs_proto_sequence (s_backlog_at (self, 0)) <= sequence + 1);
     if (self->synced && !self->sync_reason && !covered)
         return ZS_VIEW_KNOWN;
     bool first = !self->have_snapshot;

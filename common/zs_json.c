@@ -167,6 +167,13 @@ zs_json_bool (zs_json_t *self, bool value)
     s_append (self, value ? "true" : "false", value ? 4 : 5);
 }
 
+void
+zs_json_null (zs_json_t *self)
+{
+    s_separate (self);
+    s_append (self, "null", 4);
+}
+
 const char *
 zs_json_text (zs_json_t *self)
 {

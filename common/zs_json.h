@@ -34,6 +34,7 @@ void zs_json_key (zs_json_t *self, const char *key);
 void zs_json_string (zs_json_t *self, const char *value);
 void zs_json_number (zs_json_t *self, uint64_t value);
 void zs_json_bool (zs_json_t *self, bool value);
+void zs_json_null (zs_json_t *self);
 
 //  The document so far; NULL if memory ran out
 const char *zs_json_text (zs_json_t *self);

@@ -4,11 +4,11 @@
 #
 # usage: scripts/deps.sh [build|test|all]
 #   build   compiler, make and the libraries (libzmq, czmq, libsodium, cmocka)
-#   test    build, plus what the tests use (jq, clang-format)
+#   test    build, plus what the tests use (jq, clang-format, tmux)
 set -eu
 
 build="make gcc libc6-dev pkg-config libzmq3-dev libczmq-dev libsodium-dev libcmocka-dev"
-test="$build jq clang-format coreutils diffutils findutils mawk"
+test="$build jq clang-format coreutils diffutils findutils mawk tmux"
 case "${1:-all}" in
     build) wanted=$build ;;
     test|all) wanted=$test ;;

@@ -31,7 +31,8 @@ s_usage (FILE *stream)
              "  --idle-timeout MS   abort transfers the gateway left idle this long\n"
              "                      (default 120000)\n"
              "  --config FILE       read any of these from a ZPL file (bucket/id, bucket/gateway,\n"
-             "                      bucket/data, bucket/zone, bucket/capacity, bucket/workers);\n"
+             "                      bucket/data, bucket/zone, bucket/capacity, bucket/workers,\n"
+             "                      bucket/scrub-rate, bucket/scrub-pause, bucket/idle-timeout);\n"
              "                      the command line wins\n"
              "  -v, --verbose       log every message\n"
              "  -h, --help          this help\n");
@@ -103,6 +104,7 @@ main (int argc, char *argv[])
     workers = s_setting (workers, config, "bucket/workers");
     scrub_rate = s_setting (scrub_rate, config, "bucket/scrub-rate");
     scrub_pause = s_setting (scrub_pause, config, "bucket/scrub-pause");
+    idle_timeout = s_setting (idle_timeout, config, "bucket/idle-timeout");
     int rc = 2;
     uint64_t capacity_bytes = 0, worker_count = 0, timeout = 0;
     uint64_t scrub_bytes = 8 << 20, scrub_ms = 60000;

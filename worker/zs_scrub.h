@@ -5,7 +5,7 @@
     against its BLAKE2b-256 checksum. A copy that fails, or cannot be read,
     is moved to quarantine/ and reported up the pipe as COPY_LOST (user,
     name, version, reason), for the gateway to make a new copy from a good
-    one. Between two passes it rests at least a minute.
+    one. Between two passes it rests (a minute unless told otherwise).
 
     String commands:
         RATE <bytes/s>    how fast to read (default 8 MiB/s)

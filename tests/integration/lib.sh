@@ -44,8 +44,20 @@ stop_all () {
     PIDS=()
 }
 
+# at_cleanup COMMAND: run COMMAND (one shell command line) at cleanup, also
+# on failure, before our processes are stopped: for what stop_all cannot
+# reach by PID, such as a tmux server
+CLEANUP_HOOKS=()
+at_cleanup () {
+    CLEANUP_HOOKS+=("$1")
+}
+
 cleanup () {
     local status=$?
+    local hook
+    for hook in "${CLEANUP_HOOKS[@]}"; do
+        eval "$hook" >/dev/null 2>&1 || true
+    done
     stop_all
     if grep -lE "ERROR: (Address|Leak)Sanitizer|runtime error:" "$WORK"/*.log >/dev/null 2>&1; then
         echo "FAIL: $TEST_NAME: a sanitizer reported:" >&2
@@ -150,10 +162,12 @@ ready () {
     [ "$(zs --timeout 2 status --json | jq -r .recovering)" = "false" ]
 }
 
-# start_cluster N [ZONES]: a gateway and buckets b1..bN, all registered
+# start_cluster N [GATEWAY OPTIONS...]: a gateway and buckets b1..bN, all
+# registered; with ZONES set, the buckets spread over that many zones
 start_cluster () {
     local count=$1
-    start_gateway
+    shift
+    start_gateway "$@"
     for i in $(seq 1 "$count"); do
         start_bucket "b$i" "${ZONES:+z$(( (i - 1) % ZONES + 1 ))}"
     done
@@ -176,6 +190,24 @@ copies_on_disk () {
         fi
     done
     echo $count
+}
+
+# copies_among USER NAME BUCKET...: how many of these buckets hold a copy
+copies_among () {
+    local user=$1 name=$2 key count=0
+    shift 2
+    key=$("$ZS_TOOLS/zs-key" "$user" "$name")
+    for bucket in "$@"; do
+        if compgen -G "$WORK/data/$bucket/objects/${key:0:2}/${key:2:2}/$key.*" >/dev/null; then
+            count=$((count + 1))
+        fi
+    done
+    echo $count
+}
+
+# under_replicated: the count status reports
+under_replicated () {
+    zs --timeout 2 status --json | jq .under_replicated
 }
 
 # holders USER NAME: ids of the buckets holding a copy, sorted, space-separated

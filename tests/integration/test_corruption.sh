@@ -4,7 +4,7 @@
 # on from another copy; the client checks the whole content's checksum.
 source "$(dirname "$0")/lib.sh"
 
-LIVENESS=25 start_cluster 3
+LIVENESS=25 start_cluster 3 --repair-grace 0
 random_file "$WORK/in" 3500000
 
 copy_of () {
@@ -48,6 +48,9 @@ reads_from_corrupt_copy () {
 reads_from_corrupt_copy flipped '"$ZS_TOOLS/zs-corrupt" "$(copy_of "$bad" flipped)" 2500000'
 quarantined "$bad" || fail "the corrupt copy was not moved aside"
 ok "a corrupt chunk is caught at the bucket; the get carries on from another copy"
+wait_until 20 "the lost copy to be replaced" '[ "$(zs stat flipped --json | jq .replicas.actual)" = 2 ]'
+[ "$(copies_on_disk "$ZS_USER" flipped)" = 2 ] || fail "flipped: not 2 copies on disk after its repair"
+ok "the corrupt copy the get met is replaced by repair"
 reads_from_corrupt_copy missing 'rm "$(copy_of "$bad" missing)"'
 ok "a missing copy is skipped for another one"
 

@@ -885,20 +885,20 @@ test_gateway_commands (void **state)
     assert_int_equal (zlistx_size (zs_proto_buckets (status)), 0);
     zs_proto_destroy (&status);
     //  No buckets, no room for a file, even an empty one read from a pipe
+    //  (while the gateway recovers, just after its start, buckets may yet
+    //  come: it says so, and a put from a pipe cannot be retried)
     int fds[2];
     assert_int_equal (pipe (fds), 0);
     close (fds[1]);
     assert_int_equal (zs_client_put (self->client, "nowhere", fds[0], 1, NULL, NULL), -1);
-    assert_int_equal (zs_client_status_code (self->client), ZS_STATUS_UNAVAILABLE);
+    int code = zs_client_status_code (self->client);
+    assert_true (code == ZS_STATUS_UNAVAILABLE || code == ZS_STATUS_RECOVERING);
     close (fds[0]);
 
     //  Started once only: a second START is refused...
     s_assert_refused (gateway, "START", "tcp://127.0.0.1:*", "tcp://127.0.0.1:*",
                       "tcp://127.0.0.1:*", NULL);
-    //  ... and leaves the running gateway as it was, serving its clients.
-    //  Fails today: s_start in broker/zs_gateway.c destroys the bound client
-    //  and bucket sockets on any error, "already started" included, while
-    //  the loop still polls them; the loop then ends and the actor with it.
+    //  ... and leaves the running gateway as it was, serving its clients
     status = zs_client_status (self->client);
     if (!status)
         print_error ("STATUS after a refused second START: %s\n", zs_client_error (self->client));

@@ -69,9 +69,12 @@ test_flat_object (void **state)
     zs_json_bool (json, true);
     zs_json_key (json, "gone");
     zs_json_bool (json, false);
+    zs_json_key (json, "unknown");
+    zs_json_null (json);
     zs_json_end (json);
-    assert_string_equal (zs_json_text (json),
-                         "{\"name\":\"a.txt\",\"size\":42,\"ok\":true,\"gone\":false}");
+    assert_string_equal (
+        zs_json_text (json),
+        "{\"name\":\"a.txt\",\"size\":42,\"ok\":true,\"gone\":false,\"unknown\":null}");
     zs_json_destroy (&json);
 }
 

@@ -138,7 +138,7 @@ test_choose_ties (void **state)
 }
 
 static void
-test_choose_only_live (void **state)
+test_choose_alive_then_suspect (void **state)
 {
     (void) state;
     zs_registry_t *registry = zs_registry_new ();
@@ -152,18 +152,28 @@ test_choose_only_live (void **state)
     zs_registry_connect (registry, unconnected, NULL);
     assert_null (unconnected->routing_id);
     zs_member_t *excluded = s_member (registry, "excluded", "z5", 0, 100);
+    zs_member_t *draining = s_member (registry, "draining", "z6", 0, 100);
+    draining->draining = true;
+    zs_member_t *lost = s_member (registry, "lost", "z7", 0, 100);
+    lost->lost = "send queue full";
     //  Only heard of: dead and unconnected
     zs_member_t *named = zs_registry_ensure (registry, "named");
     assert_non_null (named);
     named->free = 1000;
     zs_member_t *chosen[8];
     uint16_t exclude[] = { excluded->slot };
-    assert_int_equal (s_choose (registry, 1, exclude, 1, 6, chosen), 1);
+    //  Alive buckets are enough: the emptier suspect one is not chosen
+    assert_int_equal (s_choose (registry, 1, exclude, 1, 1, chosen), 1);
     assert_ptr_equal (chosen[0], alive);
+    //  They are not: the suspect one comes after them
+    assert_int_equal (s_choose (registry, 1, exclude, 1, 6, chosen), 2);
+    assert_ptr_equal (chosen[0], alive);
+    assert_ptr_equal (chosen[1], suspect);
     //  Without the exclusion
-    assert_int_equal (s_choose (registry, 1, NULL, 0, 6, chosen), 2);
+    assert_int_equal (s_choose (registry, 1, NULL, 0, 6, chosen), 3);
     assert_ptr_equal (chosen[0], excluded);
     assert_ptr_equal (chosen[1], alive);
+    assert_ptr_equal (chosen[2], suspect);
     //  Back alive and connected: chosen again
     suspect->state = ZS_MEMBER_ALIVE;
     zframe_t *frame = zframe_new ("xu", 2);
@@ -173,11 +183,36 @@ test_choose_only_live (void **state)
     assert_ptr_equal (chosen[0], suspect);
     assert_ptr_equal (chosen[1], unconnected);
     assert_ptr_equal (chosen[2], alive);
-    //  No live member at all
+    //  Only a suspect one left
     alive->state = ZS_MEMBER_DEAD;
     suspect->state = ZS_MEMBER_DEAD;
     unconnected->state = ZS_MEMBER_SUSPECT;
+    assert_int_equal (s_choose (registry, 1, exclude, 1, 6, chosen), 1);
+    assert_ptr_equal (chosen[0], unconnected);
+    //  None: draining and unreachable buckets are never chosen
+    unconnected->state = ZS_MEMBER_DEAD;
     assert_int_equal (s_choose (registry, 1, exclude, 1, 6, chosen), 0);
+    zs_registry_destroy (&registry);
+}
+
+//  Suspect buckets picked after the alive ones still prefer zones not taken
+static void
+test_choose_suspect_zones (void **state)
+{
+    (void) state;
+    zs_registry_t *registry = zs_registry_new ();
+    assert_non_null (registry);
+    zs_member_t *alive = s_member (registry, "alive", "z1", 50, 50);
+    zs_member_t *same_zone = s_member (registry, "same-zone", "z1", 0, 100);
+    same_zone->state = ZS_MEMBER_SUSPECT;
+    zs_member_t *other_zone = s_member (registry, "other-zone", "z2", 40, 60);
+    other_zone->state = ZS_MEMBER_SUSPECT;
+    zs_member_t *chosen[4];
+    assert_int_equal (s_choose (registry, 1, NULL, 0, 2, chosen), 2);
+    assert_ptr_equal (chosen[0], alive);
+    assert_ptr_equal (chosen[1], other_zone);
+    assert_int_equal (s_choose (registry, 1, NULL, 0, 3, chosen), 3);
+    assert_ptr_equal (chosen[2], same_zone);
     zs_registry_destroy (&registry);
 }
 
@@ -542,7 +577,8 @@ main (void)
         cmocka_unit_test (test_choose_zones_first),
         cmocka_unit_test (test_choose_emptiest),
         cmocka_unit_test (test_choose_ties),
-        cmocka_unit_test (test_choose_only_live),
+        cmocka_unit_test (test_choose_alive_then_suspect),
+        cmocka_unit_test (test_choose_suspect_zones),
         cmocka_unit_test (test_choose_excluded_zones_taken),
         cmocka_unit_test (test_choose_empty_zones_distinct),
         cmocka_unit_test (test_choose_size_fits),
