@@ -56,7 +56,7 @@ tools: $(TOOLS)
 # Keep object files of tests and tools between builds
 .SECONDARY:
 
-.PHONY: tools all deps check-deps run test test-unit test-integration test-sanitize format \
+.PHONY: tools all deps check-deps run test test-unit test-integration test-sanitize format fuzz \
         test-chaos format-check install uninstall clean
 
 all: check-deps $(PROGRAMS)
@@ -125,6 +125,24 @@ test-unit: all $(UNIT_TESTS) $(TOOLS)
 test-integration: all $(UNIT_TESTS) $(TOOLS)
 	@tests/run.sh --build $(BUILD) --bin $(BIN) --integration-only
 
+# The protocol codec under libFuzzer, ASan and UBSan, from a seed corpus of
+# valid messages, for FUZZ_SECONDS (clang and its runtime: scripts/deps.sh fuzz)
+FUZZ_SECONDS ?= 60
+FUZZ_DIR := build/fuzz
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+fuzz:
+	@scripts/deps.sh fuzz
+	@mkdir -p $(FUZZ_DIR)/corpus
+	@echo "  CLANG   $(FUZZ_DIR)/fuzz_proto"
+	$(Q)clang -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(INCLUDES) $(PKG_CFLAGS) $(FUZZ_FLAGS) \
+	  tests/fuzz/fuzz_proto.c $(COMMON_SRC) -o $(FUZZ_DIR)/fuzz_proto $(PKG_LIBS) -lpthread
+	$(Q)clang -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(INCLUDES) $(PKG_CFLAGS) -g \
+	  tests/fuzz/fuzz_seeds.c $(COMMON_SRC) -o $(FUZZ_DIR)/fuzz_seeds $(PKG_LIBS) -lpthread
+	@$(FUZZ_DIR)/fuzz_seeds $(FUZZ_DIR)/seeds
+	@ASAN_OPTIONS=detect_leaks=1 $(FUZZ_DIR)/fuzz_proto -max_total_time=$(FUZZ_SECONDS) \
+	  -timeout=10 -rss_limit_mb=2048 -max_len=1200000 -print_final_stats=1 \
+	  -artifact_prefix=$(FUZZ_DIR)/ $(FUZZ_DIR)/corpus $(FUZZ_DIR)/seeds
+
 # The long form of tests/integration/test_chaos.sh (make test runs a short one)
 CHAOS_SECONDS ?= 600
 CHAOS_CLIENTS ?= 8
@@ -132,7 +150,7 @@ test-chaos: all $(TOOLS)
 	@ZS_BIN=$(BIN) ZS_TOOLS=$(BUILD)/tests CHAOS_SECONDS=$(CHAOS_SECONDS) \
 	  CHAOS_CLIENTS=$(CHAOS_CLIENTS) tests/integration/test_chaos.sh
 
-SOURCES = $(wildcard common/*.[ch] broker/*.[ch] worker/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/tools/*.[ch])
+SOURCES = $(wildcard common/*.[ch] broker/*.[ch] worker/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/tools/*.[ch] tests/fuzz/*.[ch])
 
 format:
 	clang-format -i $(SOURCES)

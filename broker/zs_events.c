@@ -10,21 +10,27 @@ struct _zs_events_t {
 };
 
 zs_events_t *
-zs_events_new (const char *endpoint)
+zs_events_new (void)
 {
-    assert (endpoint);
     zs_events_t *self = (zs_events_t *) zmalloc (sizeof (zs_events_t));
     if (!self)
         return NULL;
     self->publisher = zsock_new (ZMQ_PUB);
     self->event = zs_proto_new ();
-    if (!self->publisher || !self->event || zsock_bind (self->publisher, "%s", endpoint) < 0) {
+    if (!self->publisher || !self->event) {
         zs_events_destroy (&self);
         return NULL;
     }
     //  A slow subscriber loses events rather than growing our memory
     zsock_set_sndhwm (self->publisher, 10000);
     return self;
+}
+
+int
+zs_events_bind (zs_events_t *self, const char *endpoint)
+{
+    assert (self && endpoint);
+    return zsock_bind (self->publisher, "%s", endpoint) < 0 ? -1 : 0;
 }
 
 void

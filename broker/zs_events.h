@@ -19,8 +19,11 @@ extern "C" {
 
 typedef struct _zs_events_t zs_events_t;
 
-//  Publish on a bound PUB socket; NULL when the endpoint cannot be bound
-zs_events_t *zs_events_new (const char *endpoint);
+//  A publisher; set its socket's options (CURVE), then bind it
+zs_events_t *zs_events_new (void);
+
+//  Bind to endpoint: 0, or -1 when it cannot be bound
+int zs_events_bind (zs_events_t *self, const char *endpoint);
 
 //  Destroy the publisher
 void zs_events_destroy (zs_events_t **self_p);

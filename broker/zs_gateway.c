@@ -7,6 +7,7 @@
 */
 
 #include "zs_gateway.h"
+#include "zs_guard.h"
 #include "zs_server.h"
 
 #include <stdarg.h>
@@ -55,6 +56,11 @@ s_server_new (zsock_t *pipe)
     self->repair_grace = 30000;
     self->repair_streams = 2;
     self->repair_rate = 64 << 20;
+    self->max_file_size = 1ULL << 40;
+    self->max_transfers = 256;
+    self->max_name = ZS_NAME_MAX;
+    self->max_message = ZS_CHUNK_SIZE + 65536;
+    self->admins = strdup ("admin");
     self->registry = zs_registry_new ();
     self->index = zs_index_new ();
     self->transfers = zhashx_new ();
@@ -102,6 +108,8 @@ s_server_destroy (zs_server_t **self_p)
         zsock_destroy (&self->frontend);
         zsock_destroy (&self->backend);
         zs_events_destroy (&self->events);
+        //  After the sockets: the ZAP handler must outlive what it serves
+        zs_access_destroy (self);
         free (self);
         *self_p = NULL;
     }
@@ -350,6 +358,8 @@ s_handle_client (zloop_t *loop, zsock_t *frontend, void *arg)
     }
     if (self->verbose)
         zs_proto_print (self->message, "gateway < client");
+    if (!zs_access_client (self))
+        return 0;
     switch (zs_proto_id (self->message)) {
         case ZS_PROTO_PUT_BEGIN: zs_transfers_put_begin (self); break;
         case ZS_PROTO_PUT_CHUNK: zs_transfers_put_chunk (self); break;
@@ -390,6 +400,8 @@ s_handle_bucket (zloop_t *loop, zsock_t *backend, void *arg)
     }
     if (self->verbose)
         zs_proto_print (self->message, "gateway < bucket");
+    if (!zs_access_bucket (self))
+        return 0;
     if (zs_proto_id (self->message) == ZS_PROTO_REGISTER) {
         zs_members_register (self);
         s_settle (self);
@@ -458,12 +470,30 @@ s_tick (zloop_t *loop, int timer_id, void *arg)
 //  --------------------------------------------------------------------------
 //  Settings and start
 
+//  A setting whose value is text
+static bool
+s_set_text (zs_server_t *self, const char *setting, const char *value)
+{
+    char **field = streq (setting, "cert")          ? &self->cert_path
+                   : streq (setting, "bucket-keys") ? &self->bucket_keys_path
+                   : streq (setting, "user-keys")   ? &self->user_keys_path
+                   : streq (setting, "admins")      ? &self->admins
+                                                    : NULL;
+    if (!field)
+        return false;
+    zstr_free (field);
+    *field = strdup (value);
+    return true;
+}
+
 static const char *
 s_set (zs_server_t *self, const char *setting, const char *value)
 {
     long long number = value ? atoll (value) : 0;
     if (!setting || !value)
         return "SET needs a setting and a value";
+    if (s_set_text (self, setting, value))
+        return NULL;
     if (streq (setting, "heartbeat") && number >= 10 && number <= 600000)
         self->heartbeat = number;
     else if (streq (setting, "liveness") && number >= 1 && number <= 100)
@@ -486,13 +516,30 @@ s_set (zs_server_t *self, const char *setting, const char *value)
         self->min_write_replicas = (uint8_t) number;
     else if (streq (setting, "rebalance") && (number == 0 || number == 1))
         self->rebalance = number == 1;
+    else if (streq (setting, "secure") && (number == 0 || number == 1))
+        self->secure_mode = number == 1;
+    else if (streq (setting, "insecure") && (number == 0 || number == 1))
+        self->insecure = number == 1;
+    else if (streq (setting, "max-file-size") && number >= 0)
+        self->max_file_size = (uint64_t) number;
+    else if (streq (setting, "quota-files") && number >= 0)
+        self->quota_files = (uint64_t) number;
+    else if (streq (setting, "quota-bytes") && number >= 0)
+        self->quota_bytes = (uint64_t) number;
+    else if (streq (setting, "max-transfers") && number >= 1 && number <= 100000)
+        self->max_transfers = (size_t) number;
+    else if (streq (setting, "max-name") && number >= 1 && number <= ZS_NAME_MAX)
+        self->max_name = (size_t) number;
+    else if (streq (setting, "max-message") && number >= 65536 && number <= ZS_CHUNK_SIZE + 65536)
+        self->max_message = (size_t) number;
     else
         return "unknown setting or value out of range";
     return NULL;
 }
 
 static zsock_t *
-s_bind_router (const char *endpoint, char *error, size_t size, const char *what)
+s_bind_router (zs_server_t *self, const char *endpoint, char *error, size_t size, const char *what,
+               const char *domain)
 {
     zsock_t *router = zsock_new (ZMQ_ROUTER);
     assert (router);
@@ -500,8 +547,7 @@ s_bind_router (const char *endpoint, char *error, size_t size, const char *what)
     zsock_set_sndtimeo (router, 0);
     zsock_set_sndhwm (router, SNDHWM);
     zsock_set_linger (router, 0);
-    //  A peer sending more than a chunk and its envelope is cut off
-    zsock_set_maxmsgsize (router, ZS_CHUNK_SIZE + 65536);
+    zs_access_secure (self, router, domain);
     if (zsock_bind (router, "%s", endpoint) < 0) {
         snprintf (error, size, "cannot bind the %s endpoint %s: %s", what, endpoint,
                   zmq_strerror (zmq_errno ()));
@@ -517,23 +563,34 @@ s_start (zs_server_t *self, zmsg_t *request)
     char *buckets = zmsg_popstr (request);
     char *events = zmsg_popstr (request);
     char error[512] = "";
+    bool running = self->frontend != NULL;
     if (!events)
         snprintf (error, sizeof (error), "START needs three endpoints");
-    else if (self->frontend)
+    else if (running)
         snprintf (error, sizeof (error), "already started");
-    else {
-        self->frontend = s_bind_router (clients, error, sizeof (error), "client");
+    else if (zs_access_start (self, (const char *[]){ clients, buckets, events }, error,
+                              sizeof (error))
+             == 0) {
+        self->frontend =
+            s_bind_router (self, clients, error, sizeof (error), "client", ZS_GUARD_CLIENTS);
         if (self->frontend)
-            self->backend = s_bind_router (buckets, error, sizeof (error), "bucket");
-        if (self->backend && !(self->events = zs_events_new (events)))
-            snprintf (error, sizeof (error), "cannot bind the event endpoint %s: %s", events,
-                      zmq_strerror (zmq_errno ()));
+            self->backend =
+                s_bind_router (self, buckets, error, sizeof (error), "bucket", ZS_GUARD_BUCKETS);
+        if (self->backend) {
+            self->events = zs_events_new ();
+            assert (self->events);
+            zs_access_secure (self, zs_events_socket (self->events), ZS_GUARD_EVENTS);
+            if (zs_events_bind (self->events, events))
+                snprintf (error, sizeof (error), "cannot bind the event endpoint %s: %s", events,
+                          zmq_strerror (zmq_errno ()));
+        }
     }
     if (*error) {
-        if (!self->events) {
+        if (!running) {
             //  Only what this call created: a running gateway keeps its sockets
             zsock_destroy (&self->frontend);
             zsock_destroy (&self->backend);
+            zs_events_destroy (&self->events);
         }
         zstr_send (self->pipe, error);
     }
@@ -554,6 +611,10 @@ s_start (zs_server_t *self, zmsg_t *request)
         zsys_info ("gateway: clients on %s, buckets on %s, events on %s",
                    zsock_endpoint (self->frontend), zsock_endpoint (self->backend),
                    zsock_endpoint (zs_events_socket (self->events)));
+        if (!self->secure)
+            zsys_warning ("gateway: insecure mode: traffic is neither encrypted nor "
+                          "authenticated%s",
+                          self->insecure ? "" : " (loopback only)");
     }
     zstr_free (&clients);
     zstr_free (&buckets);

@@ -41,6 +41,27 @@ s_usage (FILE *stream)
         "                            (default: all that were asked)\n"
         "  --rebalance               move copies onto emptier buckets continuously, at the\n"
         "                            repair rate\n"
+        "\n"
+        "Security (see docs/SECURITY.md):\n"
+        "  --secure                  CURVE on every endpoint: encrypted, and only known keys\n"
+        "  --cert FILE               the gateway's key pair (NAME.cert_secret)\n"
+        "  --bucket-keys DIR         public keys of the buckets that may register, each\n"
+        "                            named after its bucket id\n"
+        "  --user-keys DIR           public keys of users and monitors, each named after\n"
+        "                            its user\n"
+        "  --admins USERS            users who may drain, forget and rebalance in secure\n"
+        "                            mode, comma-separated (default: admin)\n"
+        "  --insecure                without --secure, listen beyond loopback all the same\n"
+        "\n"
+        "Limits:\n"
+        "  --max-file-size BYTES     largest file (default 1T)\n"
+        "  --quota-files N           files per user (default: no limit)\n"
+        "  --quota-bytes BYTES       bytes per user, one copy counted (default: no limit)\n"
+        "  --max-transfers N         puts and gets in flight per client connection\n"
+        "                            (default 256)\n"
+        "  --max-name BYTES          longest file name, up to 1024 (default 1024)\n"
+        "  --max-message BYTES       largest message, 64K to 1M+64K (default 1M+64K)\n"
+        "\n"
         "  --config FILE             read settings from a ZPL file (gateway/clients,\n"
         "                            gateway/buckets, gateway/events, gateway/heartbeat, ...);\n"
         "                            the command line wins\n"
@@ -49,7 +70,7 @@ s_usage (FILE *stream)
 }
 
 //  How a setting is written: the actor takes every number in its own unit
-typedef enum { COUNT, SECONDS, SIZE, FLAG } unit_t;
+typedef enum { COUNT, SECONDS, SIZE, FLAG, TEXT } unit_t;
 
 typedef struct {
     const char *option;  //  Command line option, and config key under gateway/
@@ -63,6 +84,10 @@ typedef struct {
 static bool
 s_actor_value (const setting_t *setting, char *text, size_t size)
 {
+    if (setting->unit == TEXT) {
+        snprintf (text, size, "%s", setting->value);
+        return true;
+    }
     uint64_t number = 0;
     bool ok = setting->unit == SIZE
                   ? zs_parse_size (setting->value, &number) == 0
@@ -91,6 +116,18 @@ main (int argc, char *argv[])
         { "repair-rate", "repair-rate", SIZE, NULL },
         { "min-write-replicas", "min-write-replicas", COUNT, NULL },
         { "rebalance", "rebalance", FLAG, NULL },
+        { "secure", "secure", FLAG, NULL },
+        { "cert", "cert", TEXT, NULL },
+        { "bucket-keys", "bucket-keys", TEXT, NULL },
+        { "user-keys", "user-keys", TEXT, NULL },
+        { "admins", "admins", TEXT, NULL },
+        { "insecure", "insecure", FLAG, NULL },
+        { "max-file-size", "max-file-size", SIZE, NULL },
+        { "quota-files", "quota-files", COUNT, NULL },
+        { "quota-bytes", "quota-bytes", SIZE, NULL },
+        { "max-transfers", "max-transfers", COUNT, NULL },
+        { "max-name", "max-name", COUNT, NULL },
+        { "max-message", "max-message", SIZE, NULL },
     };
     const size_t setting_count = sizeof (settings) / sizeof (settings[0]);
     struct option options[sizeof (settings) / sizeof (settings[0]) + 4];
@@ -137,6 +174,9 @@ main (int argc, char *argv[])
             char path[64];
             snprintf (path, sizeof (path), "gateway/%s", settings[index].option);
             settings[index].value = zconfig_get (config, path, NULL);
+            //  One "secure = 1" may serve every program of a machine
+            if (!settings[index].value && streq (settings[index].option, "secure"))
+                settings[index].value = zconfig_get (config, "secure", NULL);
         }
     if (config && !verbose)
         verbose = atoi (zconfig_get (config, "gateway/verbose", "0")) != 0;
@@ -151,7 +191,7 @@ main (int argc, char *argv[])
     for (size_t index = 0; index < setting_count && rc == 0; index++) {
         if (!settings[index].setting || !settings[index].value)
             continue;
-        char value[32];
+        char value[4096];
         char *reply = NULL;
         if (s_actor_value (&settings[index], value, sizeof (value))) {
             zstr_sendx (gateway, "SET", settings[index].setting, value, NULL);

@@ -28,6 +28,8 @@ typedef struct {
     size_t capacity; //  Power of two
     size_t count;    //  Live entries
     size_t removed;  //  Slots holding the removed marker
+    uint64_t files;  //  Live entries that are not tombstones
+    uint64_t bytes;  //  Their sizes
 } space_t;
 
 struct _zs_index_t {
@@ -218,7 +220,7 @@ s_encode (const zs_record_t *record, const char *name, size_t length)
 
 //  Keeps the totals right as an entry comes (sign 1) or goes (sign -1)
 static void
-s_account (zs_index_t *self, const entry_t *entry, int sign)
+s_account (zs_index_t *self, space_t *space, const entry_t *entry, int sign)
 {
     size_t bytes = s_entry_bytes (entry->holder_count, entry->pending_count, entry->name_length);
     self->memory += sign > 0 ? bytes : -bytes;
@@ -226,6 +228,8 @@ s_account (zs_index_t *self, const entry_t *entry, int sign)
     if (!entry->tombstone) {
         self->files += sign > 0 ? 1 : -1;
         self->bytes += sign > 0 ? entry->size : -entry->size;
+        space->files += sign > 0 ? 1 : -1;
+        space->bytes += sign > 0 ? entry->size : -entry->size;
     }
 }
 
@@ -266,7 +270,7 @@ zs_index_put (zs_index_t *self, const char *user, const char *name, const zs_rec
     bool found;
     size_t index = s_probe (self, space, name, length, &found);
     if (found) {
-        s_account (self, space->table[index], -1);
+        s_account (self, space, space->table[index], -1);
         free (space->table[index]);
     }
     else {
@@ -275,14 +279,14 @@ zs_index_put (zs_index_t *self, const char *user, const char *name, const zs_rec
         space->count++;
     }
     space->table[index] = entry;
-    s_account (self, entry, 1);
+    s_account (self, space, entry, 1);
     return 0;
 }
 
 static void
 s_remove_at (zs_index_t *self, space_t *space, size_t index)
 {
-    s_account (self, space->table[index], -1);
+    s_account (self, space, space->table[index], -1);
     free (space->table[index]);
     space->table[index] = REMOVED;
     space->removed++;
@@ -316,6 +320,15 @@ zs_index_bytes (zs_index_t *self)
     return self->bytes;
 }
 
+void
+zs_index_usage (zs_index_t *self, const char *user, uint64_t *files, uint64_t *bytes)
+{
+    assert (self && user && files && bytes);
+    space_t *space = s_space (self, user, false);
+    *files = space ? space->files : 0;
+    *bytes = space ? space->bytes : 0;
+}
+
 uint64_t
 zs_index_size (zs_index_t *self)
 {
@@ -347,10 +360,10 @@ s_visit (zs_index_t *self, space_t *space, size_t index, const char *user, zs_in
     else if (action == ZS_INDEX_UPDATE) {
         entry_t *updated = s_encode (&record, name, entry->name_length);
         if (updated) {
-            s_account (self, entry, -1);
+            s_account (self, space, entry, -1);
             free (entry);
             space->table[index] = updated;
-            s_account (self, updated, 1);
+            s_account (self, space, updated, 1);
         }
     }
 }

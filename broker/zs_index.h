@@ -75,6 +75,9 @@ uint64_t zs_index_bytes (zs_index_t *self);
 //  All entries, tombstones included
 uint64_t zs_index_size (zs_index_t *self);
 
+//  One user's files (not tombstones) and their bytes
+void zs_index_usage (zs_index_t *self, const char *user, uint64_t *files, uint64_t *bytes);
+
 //  Bytes of memory the index uses, estimated from its allocations
 uint64_t zs_index_memory (zs_index_t *self);
 

@@ -6,6 +6,7 @@
         zs_files      everything else a client asks, and the background
                       work that makes buckets converge on the index
         zs_repair     background copies: repair, drain and rebalancing
+        zs_access     who may do what: keys in secure mode, and the limits
     They share this state and run on the actor's one thread.
 */
 
@@ -14,9 +15,11 @@
 
 #include "zs_events.h"
 #include "zs_index.h"
+#include "zs_keyring.h"
 #include "zs_placement.h"
 #include "zs_proto.h"
 #include "zs_registry.h"
+#include "zs_secure.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -138,6 +141,23 @@ typedef struct {
     uint8_t min_write_replicas; //  Copies a put needs at least (0: all it asked for)
     bool rebalance;             //  Rebalance continuously, at the repair rate
     bool verbose;
+    //  Security and limits
+    bool secure_mode;          //  CURVE on every endpoint
+    bool insecure;             //  Without it, listen beyond loopback anyway
+    char *cert_path;           //  Own key pair (secret certificate)
+    char *bucket_keys_path;    //  Folder of the keys buckets may register with
+    char *user_keys_path;      //  Folder of the users' keys
+    char *admins;              //  Users who may send ADMIN in secure mode, comma-separated
+    uint64_t max_file_size;    //  Bytes in one file at most (0: no limit)
+    uint64_t quota_files;      //  Files one user may have (0: no limit)
+    uint64_t quota_bytes;      //  Bytes one user may have, one copy counted (0: no limit)
+    size_t max_transfers;      //  Puts and gets in flight on one client connection
+    size_t max_name;           //  Bytes in a file name at most
+    size_t max_message;        //  Bytes in one message at most
+    zs_secure_t *secure;       //  Own key pair, in secure mode
+    zactor_t *guard;           //  The ZAP handler, in secure mode
+    zs_keyring_t *bucket_keys; //  Keys buckets may register with
+    zs_keyring_t *user_keys;   //  Keys of users
     //  Sockets
     zsock_t *pipe;       //  Actor pipe
     zsock_t *frontend;   //  ROUTER for clients
@@ -309,6 +329,37 @@ void zs_repair_status (zs_server_t *self, zs_proto_t *reply);
 //  ADMIN rebalance: plan moves from the fullest buckets to the emptiest;
 //  returns how many
 size_t zs_repair_rebalance (zs_server_t *self);
+
+//  --------------------------------------------------------------------------
+//  zs_access.c: who may do what
+
+//  Secure mode's setup, before the endpoints are bound: key pair, ZAP
+//  handler, keyrings. Without secure mode, checks that the endpoints stay on
+//  loopback unless told otherwise. 0, or -1 with why in error.
+int zs_access_start (zs_server_t *self, const char *endpoints[3], char *error, size_t size);
+void zs_access_destroy (zs_server_t *self);
+
+//  Makes a socket of the gateway's secure, for peers of the given ZAP domain
+void zs_access_secure (zs_server_t *self, zsock_t *socket, const char *domain);
+
+//  Checks self->message from a client before it is handled: its key (in
+//  secure mode) must still be accepted and name the user it acts as; ADMIN
+//  is for admins; names within the limit. Answers FAILED itself and returns
+//  false when the message goes no further.
+bool zs_access_client (zs_server_t *self);
+
+//  Checks self->message from a bucket: its key (in secure mode) must still
+//  be accepted and name the bucket it speaks for. Returns false when the
+//  message goes no further (a REGISTER is answered REFUSED).
+bool zs_access_bucket (zs_server_t *self);
+
+//  Whether client may start one more put or get; answers FAILED if not
+bool zs_access_may_transfer (zs_server_t *self, zframe_t *client, uint64_t request);
+
+//  Why user may not have name be size bytes (size UINT64_MAX: not known
+//  yet), or NULL when it may: the largest file, the user's quota
+const char *zs_access_storage (zs_server_t *self, const char *user, const char *name,
+                               uint64_t size);
 
 //  --------------------------------------------------------------------------
 //  zs_files.c: requests about files, and convergence

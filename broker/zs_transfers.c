@@ -361,6 +361,14 @@ zs_transfers_put_begin (zs_server_t *self)
         return;
     }
     uint64_t size = zs_proto_size (message);
+    const char *over =
+        zs_access_storage (self, zs_proto_user (message), zs_proto_name (message), size);
+    if (over) {
+        zs_server_fail_client (self, client, request, ZS_STATUS_TOO_LARGE, "%s", over);
+        return;
+    }
+    if (!zs_access_may_transfer (self, client, request))
+        return;
     zs_member_t *chosen[ZS_REPLICAS_MAX];
     size_t found = zs_placement_choose (self->registry, size, NULL, 0, replicas, chosen);
     //  With --min-write-replicas, fewer buckets will do; repair adds the rest
@@ -414,6 +422,13 @@ zs_transfers_put_chunk (zs_server_t *self)
     if (size == 0 || (transfer->bytes % ZS_CHUNK_SIZE) != 0) {
         s_fail (self, transfer, ZS_STATUS_BAD_REQUEST, "chunk %u of %zu bytes after a short one",
                 seq, size);
+        return;
+    }
+    //  A put of unknown size meets the limits as it goes
+    const char *over =
+        zs_access_storage (self, transfer->user, transfer->name, transfer->bytes + size);
+    if (over) {
+        s_fail (self, transfer, ZS_STATUS_TOO_LARGE, "%s", over);
         return;
     }
     transfer->forwarded++;
@@ -646,6 +661,8 @@ zs_transfers_get (zs_server_t *self)
                                "request %" PRIu64 " is already in progress", request);
         return;
     }
+    if (!zs_access_may_transfer (self, client, request))
+        return;
     zs_transfer_t *transfer = s_new (self, ZS_TRANSFER_GET, user, name);
     transfer->client = zframe_dup (client);
     transfer->request = request;

@@ -8,6 +8,7 @@
 #include "zs_json.h"
 #include "zs_name.h"
 #include "zs_parse.h"
+#include "zs_secure.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -19,9 +20,12 @@
 #define EXIT_USAGE  2
 
 typedef struct {
-    const char *endpoint; //  Gateway's client endpoint
-    const char *user;     //  Whose files
-    int64_t timeout;      //  ms
+    const char *endpoint;    //  Gateway's client endpoint
+    const char *user;        //  Whose files
+    bool user_given;         //  By -u or ZSTORE_USER, not just the login name
+    int64_t timeout;         //  ms
+    const char *cert;        //  Key pair, in secure mode
+    const char *gateway_key; //  The gateway's public key, in secure mode
 } context_t;
 
 typedef int (command_fn) (context_t *context, int argc, char *argv[]);
@@ -69,10 +73,15 @@ static zs_client_t *
 s_connect (context_t *context)
 {
     zs_client_t *client = zs_client_new (context->endpoint, context->user);
-    if (client)
-        zs_client_set_timeout (client, context->timeout);
-    else
+    if (!client) {
         fprintf (stderr, "zstore: cannot use gateway endpoint '%s'\n", context->endpoint);
+        return NULL;
+    }
+    zs_client_set_timeout (client, context->timeout);
+    if (context->cert && zs_client_set_secure (client, context->cert, context->gateway_key)) {
+        fprintf (stderr, "zstore: %s\n", zs_client_error (client));
+        zs_client_destroy (&client);
+    }
     return client;
 }
 
@@ -487,6 +496,43 @@ s_admin (context_t *context, int argc, char *argv[])
 }
 
 //  --------------------------------------------------------------------------
+//  keygen
+
+static int
+s_keygen_option (int option, void *arg)
+{
+    if (option != 'd')
+        return -1;
+    *(const char **) arg = optarg;
+    return -1;
+}
+
+static int
+s_keygen (context_t *context, int argc, char *argv[])
+{
+    (void) context;
+    static const struct option options[] = {
+        { "dir", required_argument, NULL, 'd' },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    const char *folder = ".";
+    int rc = s_options ("keygen", argc, argv, "hd:", options, s_keygen_option, &folder);
+    if (rc >= 0 || (rc = s_arguments ("keygen", argc, 1, 1)) >= 0)
+        return rc;
+    const char *name = argv[optind];
+    char error[512];
+    if (zs_secure_keygen (folder, name, error, sizeof (error))) {
+        fprintf (stderr, "zstore: keygen %s: %s\n", name, error);
+        return EXIT_FAILED;
+    }
+    printf ("wrote %s/%s.cert (public: give it to the gateway) and %s/%s.cert_secret (keep it "
+            "private)\n",
+            folder, name, folder, name);
+    return 0;
+}
+
+//  --------------------------------------------------------------------------
 //  status
 
 static void
@@ -584,6 +630,9 @@ static const command_t s_commands[] = {
     { "undrain", s_admin, "BUCKET", "Let a draining bucket take new copies again.", "" },
     { "forget", s_admin, "BUCKET", "Forget a dead or drained bucket for good.", "" },
     { "rebalance", s_admin, "", "Move copies from the fullest buckets to the emptiest.", "" },
+    { "keygen", s_keygen, "NAME [-d DIR]",
+      "Make a key pair for secure mode: DIR/NAME.cert and DIR/NAME.cert_secret.",
+      "  -d, --dir DIR   where to write them (default: the current folder)\n" },
 };
 
 #define COMMAND_COUNT (sizeof (s_commands) / sizeof (s_commands[0]))
@@ -610,6 +659,11 @@ s_usage (FILE *stream)
              "                           else tcp://127.0.0.1:5555)\n"
              "  -u, --user USER          whose files (default $ZSTORE_USER, else your login)\n"
              "  --timeout SEC            how long to wait for the gateway (default 10)\n"
+             "  --secure                 speak CURVE with the gateway (implied by $ZSTORE_CERT)\n"
+             "  --cert FILE              your key pair, NAME.cert_secret (default $ZSTORE_CERT);\n"
+             "                           in secure mode its name is the user\n"
+             "  --gateway-key FILE       the gateway's public key, its .cert file (default\n"
+             "                           $ZSTORE_GATEWAY_KEY)\n"
              "  -h, --help               this help; COMMAND --help for a command's\n"
              "\n"
              "Exit status: 0 success, 1 the operation failed, 2 wrong usage.\n");
@@ -618,11 +672,43 @@ s_usage (FILE *stream)
 static const char *
 s_login_name (void)
 {
-    const char *user = getenv ("ZSTORE_USER");
-    if (user && *user)
-        return user;
     struct passwd *entry = getpwuid (geteuid ());
     return entry ? entry->pw_name : NULL;
+}
+
+//  An environment variable, NULL when unset or empty
+static const char *
+s_env (const char *name)
+{
+    const char *value = getenv (name);
+    return value && *value ? value : NULL;
+}
+
+//  In secure mode the key pair names the user: a user given otherwise must
+//  be the same one
+static int
+s_check_secure (context_t *context, bool secure)
+{
+    if (!secure && !context->cert)
+        return -1;
+    if (!context->cert || !context->gateway_key)
+        return s_usage_error ("secure mode needs --cert and --gateway-key (or ZSTORE_CERT and "
+                              "ZSTORE_GATEWAY_KEY)");
+    char error[512];
+    zs_secure_t *secure_keys =
+        zs_secure_new (context->cert, context->gateway_key, error, sizeof (error));
+    if (!secure_keys)
+        return s_usage_error ("%s", error);
+    const char *name = zs_secure_name (secure_keys);
+    int rc = -1;
+    if (!name)
+        rc = s_usage_error ("%s names no user", context->cert);
+    else if (context->user_given && strneq (context->user, name))
+        rc = s_usage_error ("the key pair is user %s's, not %s's: in secure mode the key says "
+                            "who you are",
+                            name, context->user);
+    zs_secure_destroy (&secure_keys);
+    return rc;
 }
 
 int
@@ -632,19 +718,33 @@ main (int argc, char *argv[])
         { "gateway", required_argument, NULL, 'g' },
         { "user", required_argument, NULL, 'u' },
         { "timeout", required_argument, NULL, 't' },
+        { "secure", no_argument, NULL, 'S' },
+        { "cert", required_argument, NULL, 'C' },
+        { "gateway-key", required_argument, NULL, 'K' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *gateway = getenv ("ZSTORE_GATEWAY");
-    context_t context = { gateway && *gateway ? gateway : "tcp://127.0.0.1:5555", s_login_name (),
-                          10000 };
+    const char *gateway = s_env ("ZSTORE_GATEWAY");
+    context_t context = { gateway ? gateway : "tcp://127.0.0.1:5555",
+                          s_env ("ZSTORE_USER") ? s_env ("ZSTORE_USER") : s_login_name (),
+                          s_env ("ZSTORE_USER") != NULL,
+                          10000,
+                          s_env ("ZSTORE_CERT"),
+                          s_env ("ZSTORE_GATEWAY_KEY") };
+    bool secure = false;
     opterr = 0;
     int option;
     while ((option = getopt_long (argc, argv, "+g:u:h", options, NULL)) != -1) {
         uint64_t seconds;
         switch (option) {
             case 'g': context.endpoint = optarg; break;
-            case 'u': context.user = optarg; break;
+            case 'u':
+                context.user = optarg;
+                context.user_given = true;
+                break;
+            case 'S': secure = true; break;
+            case 'C': context.cert = optarg; break;
+            case 'K': context.gateway_key = optarg; break;
             case 't':
                 if (zs_parse_count (optarg, 1, 86400, &seconds))
                     return s_usage_error ("--timeout must be 1 to 86400 seconds");
@@ -660,12 +760,21 @@ main (int argc, char *argv[])
     const command_t *command = s_find_command (argv[optind]);
     if (!command)
         return s_usage_error ("unknown command '%s'", argv[optind]);
-    if (!context.user)
-        return s_usage_error ("no user: give -u USER or set ZSTORE_USER");
-    const char *problem = zs_name_check_user (context.user);
-    if (problem)
-        return s_usage_error ("bad user '%s': %s", context.user, problem);
     zsys_init ();
     zsys_set_logstream (stderr);
+    if (command->run == s_keygen)
+        return command->run (&context, argc - optind, argv + optind);
+    int rc = s_check_secure (&context, secure);
+    if (rc >= 0)
+        return rc;
+    if (!context.cert) {
+        if (!context.user)
+            return s_usage_error ("no user: give -u USER or set ZSTORE_USER");
+        const char *problem = zs_name_check_user (context.user);
+        if (problem)
+            return s_usage_error ("bad user '%s': %s", context.user, problem);
+    }
+    else
+        context.user = "unknown"; //  Until the key pair names the user
     return command->run (&context, argc - optind, argv + optind);
 }

@@ -4,6 +4,7 @@
 #include "zs_client.h"
 #include "zs_crc32c.h"
 #include "zs_name.h"
+#include "zs_secure.h"
 
 #include <sodium.h>
 #include <stdarg.h>
@@ -24,6 +25,8 @@ struct _zs_client_t {
     zsock_t *socket;     //  DEALER to the gateway
     zactor_t *monitor;   //  Tells when the connection to the gateway breaks
     bool lost;           //  It broke while we waited for an answer
+    const char *refusal; //  Why the secure handshake failed, if it did
+    zs_secure_t *secure; //  Key pair and gateway key, in secure mode
     zpoller_t *poller;   //  Waits on the socket
     zs_proto_t *request; //  Message sent
     zs_proto_t *reply;   //  Message received
@@ -72,9 +75,12 @@ s_connect (zs_client_t *self)
     //  will never be answered, and waiting for it is pointless
     self->monitor = zactor_new (zmonitor, self->socket);
     assert (self->monitor);
-    zstr_sendx (self->monitor, "LISTEN", "DISCONNECTED", NULL);
+    zstr_sendx (self->monitor, "LISTEN", "DISCONNECTED", "HANDSHAKE_FAILED_NO_DETAIL",
+                "HANDSHAKE_FAILED_PROTOCOL", "HANDSHAKE_FAILED_AUTH", NULL);
     zstr_send (self->monitor, "START");
     zsock_wait (self->monitor);
+    if (self->secure)
+        zs_secure_apply_client (self->secure, self->socket);
     zsock_connect (self->socket, "%s", self->endpoint);
     self->poller = zpoller_new (self->socket, self->monitor, NULL);
     self->lost = false;
@@ -117,6 +123,7 @@ zs_client_destroy (zs_client_t **self_p)
         zpoller_destroy (&self->poller);
         zactor_destroy (&self->monitor);
         zsock_destroy (&self->socket);
+        zs_secure_destroy (&self->secure);
         zs_proto_destroy (&self->request);
         zs_proto_destroy (&self->reply);
         free (self->endpoint);
@@ -163,6 +170,35 @@ s_begin (zs_client_t *self)
     self->refused = false;
 }
 
+int
+zs_client_set_secure (zs_client_t *self, const char *cert_path, const char *gateway_key_path)
+{
+    assert (self && cert_path && gateway_key_path);
+    s_begin (self);
+    char error[512];
+    zs_secure_t *secure = zs_secure_new (cert_path, gateway_key_path, error, sizeof (error));
+    if (!secure)
+        return s_failed (self, ZS_STATUS_BAD_REQUEST, "%s", error);
+    const char *name = zs_secure_name (secure);
+    if (!name || zs_name_check_user (name)) {
+        zs_secure_destroy (&secure);
+        return s_failed (self, ZS_STATUS_BAD_REQUEST, "%s names no user", cert_path);
+    }
+    zs_secure_destroy (&self->secure);
+    self->secure = secure;
+    free (self->user);
+    self->user = strdup (name);
+    s_connect (self);
+    return 0;
+}
+
+const char *
+zs_client_user (zs_client_t *self)
+{
+    assert (self);
+    return self->user;
+}
+
 static int
 s_send (zs_client_t *self)
 {
@@ -172,7 +208,9 @@ s_send (zs_client_t *self)
         zmsg_t *event = zmsg_recv (self->monitor);
         zmsg_destroy (&event);
     }
+    //  A handshake that failed before fails again, and says so again
     self->lost = false;
+    self->refusal = NULL;
     if (zs_proto_send (self->request, self->socket))
         return s_failed (self, ZS_STATUS_UNAVAILABLE, "cannot send to the gateway at %s: %s",
                          self->endpoint, zmq_strerror (errno));
@@ -197,7 +235,16 @@ s_wait (zs_client_t *self, uint64_t request, int64_t until)
         }
         if (which == self->monitor) {
             zmsg_t *event = zmsg_recv (self->monitor);
+            char *kind = event ? zmsg_popstr (event) : NULL;
             zmsg_destroy (&event);
+            if (kind && streq (kind, "HANDSHAKE_FAILED_AUTH"))
+                self->refusal = "the gateway refused this client's key";
+            else if (kind && strneq (kind, "DISCONNECTED"))
+                self->refusal = self->secure ? "the secure handshake with the gateway failed "
+                                               "(is its key the right one?)"
+                                             : "the handshake with the gateway failed (does it "
+                                               "want --secure?)";
+            zstr_free (&kind);
             self->lost = true;
             return -1;
         }
@@ -227,6 +274,10 @@ s_unreachable (zs_client_t *self)
 {
     if (zsys_interrupted)
         return s_failed (self, ZS_STATUS_TIMEOUT, "interrupted");
+    if (self->refusal) {
+        self->refused = true;
+        return s_failed (self, ZS_STATUS_FORBIDDEN, "%s", self->refusal);
+    }
     if (self->lost)
         return s_failed (self, ZS_STATUS_TIMEOUT,
                          "the connection to the gateway at %s broke before it answered",
@@ -259,6 +310,8 @@ s_call (zs_client_t *self, bool idempotent)
                 return 0;
             zclock_sleep (RETRY_PAUSE);
         }
+        else if (self->refusal)
+            return s_unreachable (self);
         else if (!idempotent && self->lost && !zsys_interrupted) {
             int rc = s_unreachable (self);
             s_add_to_error (self, ": it may or may not have been done");

@@ -36,6 +36,14 @@ void zs_client_destroy (zs_client_t **self_p);
 //  How long to wait for the gateway, in milliseconds (default 10000)
 void zs_client_set_timeout (zs_client_t *self, int64_t timeout);
 
+//  Speak CURVE with the gateway whose public key is in gateway_key_path, as
+//  the owner of the key pair in cert_path; the user becomes the one the key
+//  pair names. -1 (see zs_client_error) when a file cannot be read.
+int zs_client_set_secure (zs_client_t *self, const char *cert_path, const char *gateway_key_path);
+
+//  The user this client acts as
+const char *zs_client_user (zs_client_t *self);
+
 //  Store the content read from fd (to its end) as name, with replicas
 //  copies (0: the gateway's default). On success gives the version stored
 //  and the number of durable copies.

@@ -43,11 +43,14 @@
 #define CLIENT_USER      "monitor" //  STATUS is nobody's: any valid user name does
 
 typedef struct {
-    const char *gateway; //  Client endpoint
-    char *events;        //  Events endpoint
-    bool once;           //  One snapshot, then exit
-    bool json;           //  JSON lines instead of a screen
-    int64_t interval;    //  ms
+    const char *gateway;     //  Client endpoint
+    char *events;            //  Events endpoint
+    bool once;               //  One snapshot, then exit
+    bool json;               //  JSON lines instead of a screen
+    int64_t interval;        //  ms
+    const char *cert;        //  Key pair, in secure mode
+    const char *gateway_key; //  The gateway's public key, in secure mode
+    zs_secure_t *secure;     //  Both, loaded
 } options_t;
 
 typedef struct {
@@ -102,6 +105,10 @@ s_usage (FILE *stream)
              "                           event (with --once, only the snapshot)\n"
              "  --interval MS            between snapshots and redraws, %d to %d\n"
              "                           (default %d)\n"
+             "  --secure                 speak CURVE with the gateway (implied by $ZSTORE_CERT)\n"
+             "  --cert FILE              the monitor's key pair (default $ZSTORE_CERT); its\n"
+             "                           public key must be in the gateway's user keys\n"
+             "  --gateway-key FILE       the gateway's public key (default $ZSTORE_GATEWAY_KEY)\n"
              "  -h, --help               this help\n"
              "\n"
              "Exit status: 0 success, 1 the gateway did not answer (--once), 2 wrong usage.\n",
@@ -132,9 +139,17 @@ s_options (options_t *options, int argc, char *argv[])
         { "once", no_argument, NULL, 'o' },
         { "json", no_argument, NULL, 'j' },
         { "interval", required_argument, NULL, 'i' },
+        { "secure", no_argument, NULL, 'S' },
+        { "cert", required_argument, NULL, 'C' },
+        { "gateway-key", required_argument, NULL, 'K' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
+    const char *cert = getenv ("ZSTORE_CERT");
+    const char *gateway_key = getenv ("ZSTORE_GATEWAY_KEY");
+    options->cert = cert && *cert ? cert : NULL;
+    options->gateway_key = gateway_key && *gateway_key ? gateway_key : NULL;
+    bool secure = false;
     const char *gateway = getenv ("ZSTORE_GATEWAY");
     const char *events = getenv ("ZSTORE_EVENTS");
     options->gateway = gateway && *gateway ? gateway : "tcp://127.0.0.1:5555";
@@ -151,6 +166,9 @@ s_options (options_t *options, int argc, char *argv[])
                 events_given = true;
                 break;
             case 'o': options->once = true; break;
+            case 'S': secure = true; break;
+            case 'C': options->cert = optarg; break;
+            case 'K': options->gateway_key = optarg; break;
             case 'j': options->json = true; break;
             case 'i':
                 if (zs_parse_count (optarg, INTERVAL_MIN, INTERVAL_MAX, &interval))
@@ -174,6 +192,15 @@ s_options (options_t *options, int argc, char *argv[])
                               options->gateway);
     if (!*options->events)
         return s_usage_error ("the events endpoint is empty");
+    if (secure || options->cert) {
+        if (!options->cert || !options->gateway_key)
+            return s_usage_error ("secure mode needs --cert and --gateway-key");
+        char error[512];
+        options->secure =
+            zs_secure_new (options->cert, options->gateway_key, error, sizeof (error));
+        if (!options->secure)
+            return s_usage_error ("%s", error);
+    }
     return -1;
 }
 
@@ -204,7 +231,9 @@ s_once (options_t *options, bool colour, bool utf8)
     if (!client)
         return s_usage_error ("cannot use gateway endpoint '%s'", options->gateway);
     zs_client_set_timeout (client, ONCE_TIMEOUT);
-    zs_proto_t *status = zs_client_status (client);
+    zs_proto_t *status = NULL;
+    if (!options->secure || zs_client_set_secure (client, options->cert, options->gateway_key) == 0)
+        status = zs_client_status (client);
     int rc = 0;
     if (!status) {
         fprintf (stderr, "zstore-monitor: %s\n", zs_client_error (client));
@@ -450,12 +479,14 @@ s_monitor (options_t *options, bool colour, bool utf8)
     if (self.subscriber) {
         zsock_set_rcvhwm (self.subscriber, EVENT_HWM);
         zsock_set_subscribe (self.subscriber, "");
+        if (options->secure)
+            zs_secure_apply_client (options->secure, self.subscriber);
         if (zsock_connect (self.subscriber, "%s", options->events)) {
             zsock_destroy (&self.subscriber);
             return s_usage_error ("cannot use events endpoint '%s'", options->events);
         }
     }
-    self.probe = zs_probe_new (options->gateway);
+    self.probe = zs_probe_new (options->gateway, options->secure);
     if (!self.probe) {
         zsock_destroy (&self.subscriber);
         return s_usage_error ("cannot use gateway endpoint '%s'", options->gateway);
@@ -498,5 +529,6 @@ main (int argc, char *argv[])
         rc = options.once ? s_once (&options, colour, utf8) : s_monitor (&options, colour, utf8);
     }
     free (options.events);
+    zs_secure_destroy (&options.secure);
     return rc;
 }

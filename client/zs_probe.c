@@ -4,14 +4,15 @@
 #include "zs_probe.h"
 
 struct _zs_probe_t {
-    char *endpoint;    //  Gateway's client endpoint
-    zsock_t *socket;   //  DEALER to it
-    zs_proto_t *reply; //  Message received
-    uint64_t request;  //  Id of the pending request; 0 when none is
-    uint64_t next_id;  //  Last request id used
-    int64_t deadline;  //  Monotonic ms when the pending request times out
-    int64_t timeout;   //  ms it was given
-    char error[256];   //  Why the last request failed
+    char *endpoint;      //  Gateway's client endpoint
+    zs_secure_t *secure; //  CURVE keys, or NULL
+    zsock_t *socket;     //  DEALER to it
+    zs_proto_t *reply;   //  Message received
+    uint64_t request;    //  Id of the pending request; 0 when none is
+    uint64_t next_id;    //  Last request id used
+    int64_t deadline;    //  Monotonic ms when the pending request times out
+    int64_t timeout;     //  ms it was given
+    char error[256];     //  Why the last request failed
 };
 
 //  A fresh connection: whatever was queued for the old one goes with it
@@ -25,6 +26,8 @@ s_connect (zs_probe_t *self)
     zsock_set_linger (self->socket, 0);
     //  A send never blocks the monitor: it fails instead
     zsock_set_sndtimeo (self->socket, 0);
+    if (self->secure)
+        zs_secure_apply_client (self->secure, self->socket);
     if (zsock_connect (self->socket, "%s", self->endpoint)) {
         zsock_destroy (&self->socket);
         return -1;
@@ -33,7 +36,7 @@ s_connect (zs_probe_t *self)
 }
 
 zs_probe_t *
-zs_probe_new (const char *endpoint)
+zs_probe_new (const char *endpoint, zs_secure_t *secure)
 {
     if (!endpoint)
         return NULL;
@@ -41,6 +44,7 @@ zs_probe_new (const char *endpoint)
     if (!self)
         return NULL;
     self->endpoint = strdup (endpoint);
+    self->secure = secure;
     self->reply = zs_proto_new ();
     if (!self->endpoint || !self->reply || s_connect (self))
         zs_probe_destroy (&self);

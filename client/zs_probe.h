@@ -14,6 +14,7 @@
 #define ZS_PROBE_H_INCLUDED
 
 #include "zs_proto.h"
+#include "zs_secure.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -21,9 +22,10 @@ extern "C" {
 
 typedef struct _zs_probe_t zs_probe_t;
 
-//  A probe of the gateway at this client endpoint; NULL when the endpoint
-//  cannot be used
-zs_probe_t *zs_probe_new (const char *endpoint);
+//  A probe of the gateway at this client endpoint, over CURVE when secure
+//  is not NULL (the caller keeps it, for as long as the probe lives); NULL
+//  when the endpoint cannot be used
+zs_probe_t *zs_probe_new (const char *endpoint, zs_secure_t *secure);
 
 //  Destroy the probe
 void zs_probe_destroy (zs_probe_t **self_p);

@@ -88,11 +88,13 @@ extern "C" {
 //  Status codes in FAILED and DONE
 #define ZS_STATUS_OK          0
 #define ZS_STATUS_BAD_REQUEST 400 //  Malformed or invalid request
+#define ZS_STATUS_FORBIDDEN   403 //  Not with this key (secure mode)
 #define ZS_STATUS_NOT_FOUND   404 //  No such file (or copy, on a bucket)
 #define ZS_STATUS_CONFLICT    409 //  Changed or claimed by someone else meanwhile
 #define ZS_STATUS_GONE        410 //  The gateway knows no such put (it restarted)
 #define ZS_STATUS_TOO_LARGE   413 //  Over a size limit
 #define ZS_STATUS_CORRUPT     422 //  A copy failed its checksum
+#define ZS_STATUS_BUSY        429 //  Too many transfers in flight on one connection
 #define ZS_STATUS_INTERNAL    500 //  I/O or other local failure
 #define ZS_STATUS_UNAVAILABLE 503 //  Not enough live buckets
 #define ZS_STATUS_TIMEOUT     504 //  A peer did not answer in time

@@ -2,17 +2,21 @@
 # Installs the Debian/Ubuntu packages zstore needs, those that are missing,
 # with apt-get (through sudo when not root).
 #
-# usage: scripts/deps.sh [build|test|all]
+# usage: scripts/deps.sh [build|test|fuzz|all]
 #   build   compiler, make and the libraries (libzmq, czmq, libsodium, cmocka)
-#   test    build, plus what the tests use (jq, clang-format, tmux)
+#   test    build, plus what the tests use (jq, clang-format, tmux, tcpdump)
+#   fuzz    build, plus clang and its fuzzer runtime
 set -eu
 
 build="make gcc libc6-dev pkg-config libzmq3-dev libczmq-dev libsodium-dev libcmocka-dev"
-test="$build jq clang-format coreutils diffutils findutils mawk tmux"
+test="$build jq clang-format coreutils diffutils findutils mawk tmux tcpdump"
+fuzz="$build clang libclang-rt-14-dev"
 case "${1:-all}" in
     build) wanted=$build ;;
-    test|all) wanted=$test ;;
-    *) echo "usage: scripts/deps.sh [build|test|all]" >&2; exit 2 ;;
+    test) wanted=$test ;;
+    fuzz) wanted=$fuzz ;;
+    all) wanted="$test $fuzz" ;;
+    *) echo "usage: scripts/deps.sh [build|test|fuzz|all]" >&2; exit 2 ;;
 esac
 
 missing=""

@@ -10,6 +10,7 @@
 #include "zs_name.h"
 #include "zs_proto.h"
 #include "zs_scrub.h"
+#include "zs_secure.h"
 #include "zs_store.h"
 
 #define WORKERS_MAX       16
@@ -35,6 +36,7 @@ typedef struct {
     char *id;               //  Bucket id
     char *zone;             //  Failure zone
     char *endpoint;         //  Gateway's bucket endpoint
+    zs_secure_t *secure;    //  Own key pair and the gateway's key, in secure mode
     state_t state;
     int64_t heartbeat;     //  ms between heartbeats
     int64_t liveness;      //  Heartbeats missed before the gateway counts as gone
@@ -71,6 +73,7 @@ s_self_destroy (self_t **self_p)
         for (size_t index = 0; index < self->worker_count; index++)
             zactor_destroy (&self->workers[index]);
         zsock_destroy (&self->gateway);
+        zs_secure_destroy (&self->secure);
         zs_store_destroy (&self->store);
         zs_proto_destroy (&self->message);
         zs_proto_destroy (&self->reply);
@@ -113,6 +116,10 @@ s_register (self_t *self)
     zsock_set_linger (self->gateway, 0);
     zsock_set_sndtimeo (self->gateway, 0);
     zsock_set_sndhwm (self->gateway, 10000);
+    //  In secure mode it talks to the gateway whose key it was given, and to
+    //  no one else: the handshake fails with any other
+    if (self->secure)
+        zs_secure_apply_client (self->secure, self->gateway);
     zsock_connect (self->gateway, "%s", self->endpoint);
     zpoller_add (self->poller, self->gateway);
 
@@ -284,6 +291,10 @@ s_start (self_t *self, zmsg_t *request)
         snprintf (error, sizeof (error), "bad zone '%s': %s", zone, zs_name_check_zone (zone));
     else if (atoi (workers) < 1 || atoi (workers) > WORKERS_MAX)
         snprintf (error, sizeof (error), "workers must be 1 to %d", WORKERS_MAX);
+    else if (self->secure
+             && !streq (zs_secure_name (self->secure) ? zs_secure_name (self->secure) : "", id))
+        snprintf (error, sizeof (error), "the key pair is named '%s', not after this bucket (%s)",
+                  zs_secure_name (self->secure) ? zs_secure_name (self->secure) : "", id);
     else
         self->store = zs_store_new (data, id, error, sizeof (error));
     if (self->store) {
@@ -325,6 +336,16 @@ s_handle_pipe (self_t *self)
         self->terminated = true;
     else if (streq (command, "START"))
         s_start (self, request);
+    else if (streq (command, "SECURE") && !self->store) {
+        char *cert = zmsg_popstr (request), *gateway_key = zmsg_popstr (request);
+        char error[512] = "SECURE needs a key pair and the gateway's key";
+        zs_secure_destroy (&self->secure);
+        if (cert && gateway_key)
+            self->secure = zs_secure_new (cert, gateway_key, error, sizeof (error));
+        zstr_send (self->pipe, self->secure ? "OK" : error);
+        zstr_free (&cert);
+        zstr_free (&gateway_key);
+    }
     else if (streq (command, "VERBOSE"))
         self->verbose = true;
     else if (streq (command, "SCRUB") && self->store && !self->scrub) {

@@ -8,6 +8,9 @@
     to 32 seconds between attempts.
 
     Commands on the actor's pipe:
+        SECURE <key pair> <gateway key>
+                    before START: speak CURVE with the gateway of that public
+                    key, as the owner of that key pair; replies "OK" or why not
         START <id> <zone> <data> <gateway> <capacity> <workers>
                     open the data folder and connect; replies "OK" or why not
         TIMEOUT <ms>

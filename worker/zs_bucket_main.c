@@ -4,6 +4,7 @@
 #include "zs_bucket.h"
 #include "zs_name.h"
 #include "zs_parse.h"
+#include "zs_secure.h"
 
 #include <getopt.h>
 
@@ -30,9 +31,17 @@ s_usage (FILE *stream)
              "  --scrub-pause MS    rest between two scrub passes (default 60000)\n"
              "  --idle-timeout MS   abort transfers the gateway left idle this long\n"
              "                      (default 120000)\n"
+             "  --secure            speak CURVE with the gateway (see docs/SECURITY.md)\n"
+             "  --cert FILE         this bucket's key pair (ID.cert_secret); its name must be\n"
+             "                      the bucket id\n"
+             "  --gateway-key FILE  the gateway's public key (its .cert file): the bucket talks\n"
+             "                      to that gateway only\n"
+             "  --insecure          without --secure, connect beyond loopback all the same\n"
              "  --config FILE       read any of these from a ZPL file (bucket/id, bucket/gateway,\n"
              "                      bucket/data, bucket/zone, bucket/capacity, bucket/workers,\n"
-             "                      bucket/scrub-rate, bucket/scrub-pause, bucket/idle-timeout);\n"
+             "                      bucket/scrub-rate, bucket/scrub-pause, bucket/idle-timeout,\n"
+             "                      bucket/secure, bucket/cert, bucket/gateway-key,\n"
+             "                      bucket/insecure);\n"
              "                      the command line wins\n"
              "  -v, --verbose       log every message\n"
              "  -h, --help          this help\n");
@@ -60,6 +69,10 @@ main (int argc, char *argv[])
         { "idle-timeout", required_argument, NULL, 't' },
         { "scrub-rate", required_argument, NULL, 's' },
         { "scrub-pause", required_argument, NULL, 'p' },
+        { "secure", no_argument, NULL, 'S' },
+        { "cert", required_argument, NULL, 'C' },
+        { "gateway-key", required_argument, NULL, 'K' },
+        { "insecure", no_argument, NULL, 'I' },
         { "config", required_argument, NULL, 'f' },
         { "verbose", no_argument, NULL, 'v' },
         { "help", no_argument, NULL, 'h' },
@@ -68,6 +81,7 @@ main (int argc, char *argv[])
     const char *id = NULL, *gateway = NULL, *data = NULL, *zone = NULL, *capacity = NULL;
     const char *workers = NULL, *idle_timeout = NULL, *config_path = NULL;
     const char *scrub_rate = NULL, *scrub_pause = NULL;
+    const char *secure = NULL, *cert = NULL, *gateway_key = NULL, *insecure = NULL;
     bool verbose = false;
     int option;
     while ((option = getopt_long (argc, argv, "vh", options, NULL)) != -1) {
@@ -81,6 +95,10 @@ main (int argc, char *argv[])
             case 't': idle_timeout = optarg; break;
             case 's': scrub_rate = optarg; break;
             case 'p': scrub_pause = optarg; break;
+            case 'S': secure = "1"; break;
+            case 'C': cert = optarg; break;
+            case 'K': gateway_key = optarg; break;
+            case 'I': insecure = "1"; break;
             case 'f': config_path = optarg; break;
             case 'v': verbose = true; break;
             case 'h': s_usage (stdout); return 0;
@@ -105,6 +123,11 @@ main (int argc, char *argv[])
     scrub_rate = s_setting (scrub_rate, config, "bucket/scrub-rate");
     scrub_pause = s_setting (scrub_pause, config, "bucket/scrub-pause");
     idle_timeout = s_setting (idle_timeout, config, "bucket/idle-timeout");
+    secure = s_setting (s_setting (secure, config, "bucket/secure"), config, "secure");
+    cert = s_setting (cert, config, "bucket/cert");
+    gateway_key = s_setting (gateway_key, config, "bucket/gateway-key");
+    insecure = s_setting (insecure, config, "bucket/insecure");
+    bool secure_mode = secure && atoi (secure) == 1;
     int rc = 2;
     uint64_t capacity_bytes = 0, worker_count = 0, timeout = 0;
     uint64_t scrub_bytes = 8 << 20, scrub_ms = 60000;
@@ -124,6 +147,15 @@ main (int argc, char *argv[])
         fprintf (stderr, "zstore-bucket: --scrub-rate '%s' is not a size\n", scrub_rate);
     else if (scrub_pause && zs_parse_count (scrub_pause, 1, 86400000, &scrub_ms))
         fprintf (stderr, "zstore-bucket: --scrub-pause must be 1 to 86400000 ms\n");
+    else if (secure_mode && (!cert || !gateway_key))
+        fprintf (stderr, "zstore-bucket: --secure needs --cert and --gateway-key\n");
+    else if (!secure_mode && !(insecure && atoi (insecure) == 1)
+             && !zs_secure_endpoint_is_local (gateway))
+        fprintf (stderr,
+                 "zstore-bucket: the gateway %s is not on loopback: without --secure the bucket "
+                 "connects only on loopback (add --secure, or --insecure to accept unencrypted, "
+                 "unauthenticated traffic)\n",
+                 gateway);
     else
         rc = 0;
     if (rc) {
@@ -139,6 +171,20 @@ main (int argc, char *argv[])
     zactor_t *bucket = zactor_new (zs_bucket_actor, NULL);
     if (verbose)
         zstr_send (bucket, "VERBOSE");
+    if (secure_mode) {
+        zstr_sendx (bucket, "SECURE", cert, gateway_key, NULL);
+        char *answer = zstr_recv (bucket);
+        if (!answer || strneq (answer, "OK")) {
+            fprintf (stderr, "zstore-bucket: %s\n", answer ? answer : "interrupted");
+            rc = 2;
+        }
+        zstr_free (&answer);
+    }
+    if (rc) {
+        zactor_destroy (&bucket);
+        zconfig_destroy (&config);
+        return rc;
+    }
     char capacity_text[24], workers_text[24];
     snprintf (capacity_text, sizeof (capacity_text), "%" PRIu64, capacity_bytes);
     snprintf (workers_text, sizeof (workers_text), "%" PRIu64, worker_count);
@@ -146,6 +192,10 @@ main (int argc, char *argv[])
                 NULL);
     char *reply = zstr_recv (bucket);
     if (reply && streq (reply, "OK")) {
+        if (!secure_mode)
+            zsys_warning ("bucket %s: insecure mode: traffic with the gateway is neither "
+                          "encrypted nor authenticated",
+                          id);
         if (timeout) {
             char timeout_text[24];
             snprintf (timeout_text, sizeof (timeout_text), "%" PRIu64, timeout);

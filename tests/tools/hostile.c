@@ -2,8 +2,15 @@
 
     usage: zs-hostile client ENDPOINT    at a gateway's client endpoint
            zs-hostile bucket ENDPOINT    at a gateway's bucket endpoint
+           zs-hostile events ENDPOINT    at a gateway's event endpoint
            zs-hostile gateway ENDPOINT   bind ENDPOINT as a fake gateway and
                                          pester the bucket that registers
+           zs-hostile transfers ENDPOINT N
+                                         begin N puts at once on one connection,
+                                         then one more: it must be refused (429)
+           zs-hostile forge ENDPOINT KEYPAIR GATEWAY_KEY USER
+                                         in secure mode, ask for USER's files
+                                         with another user's key: refused (403)
 
     Each mode checks that its peer answers what deserves an answer, and is
     still serving at the end. Exits 0 when all went as expected, 1 with the
@@ -11,6 +18,7 @@
 */
 
 #include "zs_proto.h"
+#include "zs_secure.h"
 
 #include <sodium.h>
 
@@ -252,11 +260,112 @@ s_gateway_mode (const char *endpoint)
     return s_failures ? 1 : 0;
 }
 
+//  Random subscription frames at the event endpoint: an XSUB may send any
+static int
+s_events_mode (const char *endpoint)
+{
+    zsock_t *xsub = zsock_new (ZMQ_XSUB);
+    zsock_connect (xsub, "%s", endpoint);
+    byte junk[4096];
+    for (int round = 0; round < 200; round++) {
+        randombytes_buf (junk, sizeof (junk));
+        s_send_raw (xsub, NULL, 1 + (int) randombytes_uniform (3), junk,
+                    (size_t) randombytes_uniform (sizeof (junk)), junk,
+                    (size_t) randombytes_uniform (64), junk, (size_t) 1);
+    }
+    //  Still publishing: a subscriber of its own gets an event
+    zsock_t *sub = zsock_new_sub (endpoint, "");
+    zs_proto_t *event = zs_proto_new ();
+    bool got = false;
+    for (int attempt = 0; attempt < 5 && !got; attempt++)
+        got = s_receive (sub, event) && zs_proto_id (event) == ZS_PROTO_EVENT;
+    s_expect (got, "events still published after junk at the event endpoint");
+    zs_proto_destroy (&event);
+    zsock_destroy (&sub);
+    zsock_destroy (&xsub);
+    return s_failures ? 1 : 0;
+}
+
+static int
+s_transfers_mode (const char *endpoint, int allowed)
+{
+    zsock_t *dealer = zsock_new_dealer (endpoint);
+    zs_proto_t *message = zs_proto_new (), *reply = zs_proto_new ();
+    for (int index = 0; index <= allowed; index++) {
+        zs_proto_set_id (message, ZS_PROTO_PUT_BEGIN);
+        zs_proto_set_request (message, (uint64_t) index + 1);
+        zs_proto_set_user (message, "mallory");
+        char name[32];
+        snprintf (name, sizeof (name), "many-%d", index);
+        zs_proto_set_name (message, name);
+        zs_proto_set_size (message, UINT64_MAX);
+        zs_proto_set_replicas (message, 1);
+        zs_proto_send (message, dealer);
+    }
+    //  In order: a refusal of any of the first would come before this one
+    bool got = s_receive (dealer, reply);
+    s_expect (got && zs_proto_id (reply) == ZS_PROTO_FAILED
+                  && zs_proto_status (reply) == ZS_STATUS_BUSY
+                  && zs_proto_request (reply) == (uint64_t) allowed + 1,
+              "FAILED 429 for the put beyond the limit, and for it only");
+    for (int index = 0; index < allowed; index++) {
+        zs_proto_reset (message);
+        zs_proto_set_id (message, ZS_PROTO_CANCEL);
+        zs_proto_set_request (message, (uint64_t) index + 1);
+        zs_proto_send (message, dealer);
+    }
+    zs_proto_destroy (&message);
+    zs_proto_destroy (&reply);
+    zsock_destroy (&dealer);
+    return s_failures ? 1 : 0;
+}
+
+static int
+s_forge_mode (const char *endpoint, const char *cert, const char *gateway_key, const char *user)
+{
+    char error[512];
+    zs_secure_t *secure = zs_secure_new (cert, gateway_key, error, sizeof (error));
+    if (!secure) {
+        fprintf (stderr, "zs-hostile: %s\n", error);
+        return 2;
+    }
+    zsock_t *dealer = zsock_new (ZMQ_DEALER);
+    zs_secure_apply_client (secure, dealer);
+    zsock_connect (dealer, "%s", endpoint);
+    zs_proto_t *message = zs_proto_new (), *reply = zs_proto_new ();
+    int ids[] = { ZS_PROTO_LIST, ZS_PROTO_STAT, ZS_PROTO_GET, ZS_PROTO_REMOVE, ZS_PROTO_PUT_BEGIN };
+    for (size_t index = 0; index < sizeof (ids) / sizeof (ids[0]); index++) {
+        zs_proto_reset (message);
+        zs_proto_set_id (message, ids[index]);
+        zs_proto_set_request (message, index + 1);
+        zs_proto_set_user (message, user);
+        zs_proto_set_name (message, "notes.txt");
+        zs_proto_set_size (message, 3);
+        zs_proto_send (message, dealer);
+        bool got = s_receive (dealer, reply);
+        s_expect (got && zs_proto_id (reply) == ZS_PROTO_FAILED
+                      && zs_proto_status (reply) == ZS_STATUS_FORBIDDEN,
+                  "FAILED 403 for a request as another user");
+    }
+    zs_proto_destroy (&message);
+    zs_proto_destroy (&reply);
+    zsock_destroy (&dealer);
+    zs_secure_destroy (&secure);
+    return s_failures ? 1 : 0;
+}
+
 int
 main (int argc, char *argv[])
 {
+    if (argc == 6 && streq (argv[1], "forge")) {
+        zsys_init ();
+        return s_forge_mode (argv[2], argv[3], argv[4], argv[5]);
+    }
+    if (argc == 4 && streq (argv[1], "transfers"))
+        return s_transfers_mode (argv[2], atoi (argv[3]));
     if (argc != 3) {
-        fprintf (stderr, "usage: zs-hostile client|bucket|gateway ENDPOINT\n");
+        fprintf (stderr, "usage: zs-hostile client|bucket|events|gateway ENDPOINT\n"
+                         "       zs-hostile transfers ENDPOINT N\n");
         return 2;
     }
     if (sodium_init () < 0)
@@ -269,6 +378,8 @@ main (int argc, char *argv[])
         return s_bucket_mode (argv[2]);
     if (streq (argv[1], "gateway"))
         return s_gateway_mode (argv[2]);
+    if (streq (argv[1], "events"))
+        return s_events_mode (argv[2]);
     fprintf (stderr, "zs-hostile: unknown mode '%s'\n", argv[1]);
     return 2;
 }

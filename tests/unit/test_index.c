@@ -58,6 +58,13 @@ test_put_get_remove (void **state)
         }
     assert_int_equal (zs_index_size (index), 12);
     assert_int_equal (zs_index_files (index), 12);
+    uint64_t files, bytes;
+    zs_index_usage (index, "bob", &files, &bytes);
+    assert_int_equal (files, 4);
+    assert_int_equal (bytes, 1000 + 1001 + 1002 + 1003);
+    zs_index_usage (index, "dave", &files, &bytes);
+    assert_int_equal (files, 0);
+    assert_int_equal (bytes, 0);
 
     for (size_t user = 0; user < 3; user++)
         for (size_t name = 0; name < 4; name++) {
@@ -86,6 +93,16 @@ test_put_get_remove (void **state)
     assert_int_equal (record.version, 201);
     assert_true (zs_index_get (index, "bob", "x", &record));
     assert_int_equal (zs_index_size (index), 11);
+    zs_index_usage (index, "bob", &files, &bytes);
+    assert_int_equal (files, 3);
+    assert_int_equal (bytes, 1001 + 1002 + 1003);
+    //  A tombstone is no file of its user's
+    zs_record_t removal = s_record (999, 0, true);
+    assert_int_equal (zs_index_put (index, "bob", "x", &removal), 0);
+    zs_index_usage (index, "bob", &files, &bytes);
+    assert_int_equal (files, 2);
+    assert_int_equal (bytes, 1001 + 1002);
+    assert_int_equal (zs_index_put (index, "bob", "x", &record), 0);
 
     //  Removing what is not there changes nothing
     zs_index_remove (index, "bob", "notes.txt");
