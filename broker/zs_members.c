@@ -334,6 +334,18 @@ void
 zs_members_tick (zs_server_t *self)
 {
     int64_t now = zclock_mono ();
+    //  A gateway that could not run for a while (a stalled machine, a
+    //  debugger) heard nobody meanwhile: that silence is not the buckets'
+    int64_t stalled = self->last_tick ? now - self->last_tick - self->heartbeat / 2 : 0;
+    self->last_tick = now;
+    if (stalled > 0) {
+        zsys_warning ("gateway: did not run for %" PRId64 " ms: buckets are not blamed for it",
+                      stalled + self->heartbeat / 2);
+        for (zs_member_t *member = zs_registry_first (self->registry); member;
+             member = zs_registry_next (self->registry, member))
+            if (member->state != ZS_MEMBER_DEAD)
+                member->last_heard += stalled;
+    }
     for (zs_member_t *member = zs_registry_first (self->registry); member;
          member = zs_registry_next (self->registry, member)) {
         if (member->state == ZS_MEMBER_DEAD) {

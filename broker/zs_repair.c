@@ -198,16 +198,39 @@ s_scan (zs_server_t *self)
     free (scan);
 }
 
+//  Bytes the queue and the copies in flight have yet to move
+static uint64_t
+s_bytes_left (zs_server_t *self)
+{
+    zs_background_t *background = &self->background;
+    uint64_t bytes = background->active_bytes + background->overflow_bytes;
+    for (zs_pending_copy_t *pending = (zs_pending_copy_t *) zlistx_first (background->queue);
+         pending; pending = (zs_pending_copy_t *) zlistx_next (background->queue))
+        bytes += pending->bytes;
+    return bytes;
+}
+
+//  A copy's event, with where the whole queue stands: watchers need no poll
 static void
 s_copy_event (zs_server_t *self, const char *kind, const char *user, const char *name,
               zs_copy_purpose_t purpose, const char *detail)
 {
+    zs_background_t *background = &self->background;
     zs_proto_t *event = zs_server_event (self, kind);
     zs_proto_set_attr (event, "user", "%s", user);
     zs_proto_set_attr (event, "name", "%s", name);
     zs_proto_set_attr (event, "purpose", "%s", purpose == ZS_COPY_MOVE ? "move" : "repair");
     if (detail)
         zs_proto_set_attr (event, "detail", "%s", detail);
+    uint64_t left = s_bytes_left (self);
+    zs_proto_set_attr (event, "files_waiting", "%zu",
+                       zlistx_size (background->queue) + (size_t) background->overflow);
+    zs_proto_set_attr (event, "in_flight", "%zu", background->active);
+    zs_proto_set_attr (event, "bytes_left", "%" PRIu64, left);
+    zs_proto_set_attr (event, "rate", "%" PRIu64, background->rate);
+    if (background->rate)
+        zs_proto_set_attr (event, "seconds_left", "%" PRIu64,
+                           (left + background->rate - 1) / background->rate);
     zs_events_publish (self->events);
 }
 
@@ -373,14 +396,9 @@ void
 zs_repair_status (zs_server_t *self, zs_proto_t *reply)
 {
     zs_background_t *background = &self->background;
-    uint64_t bytes = background->active_bytes;
-    for (zs_pending_copy_t *pending = (zs_pending_copy_t *) zlistx_first (background->queue);
-         pending; pending = (zs_pending_copy_t *) zlistx_next (background->queue))
-        bytes += pending->bytes;
-    bytes += background->overflow_bytes;
     zs_proto_set_repairs (reply, zlistx_size (background->queue) + background->overflow);
     zs_proto_set_repairing (reply, (uint32_t) background->active);
-    zs_proto_set_repair_bytes (reply, bytes);
+    zs_proto_set_repair_bytes (reply, s_bytes_left (self));
     zs_proto_set_repair_rate (reply, background->rate);
 }
 

@@ -184,6 +184,7 @@ typedef struct {
     int64_t started;            //  Monotonic ms at start
     bool recovering;            //  Still waiting for buckets to report
     int64_t last_warning;       //  When a bad bucket message was last logged
+    int64_t last_tick;          //  When the members were last looked at
 } zs_server_t;
 
 //  --------------------------------------------------------------------------

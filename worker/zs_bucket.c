@@ -37,11 +37,14 @@ typedef struct {
     char *zone;             //  Failure zone
     char *endpoint;         //  Gateway's bucket endpoint
     zs_secure_t *secure;    //  Own key pair and the gateway's key, in secure mode
+    zactor_t *handshakes;   //  In secure mode: tells when the handshake fails
+    int64_t refusal_logged; //  When a failed handshake was last logged
     state_t state;
     int64_t heartbeat;     //  ms between heartbeats
     int64_t liveness;      //  Heartbeats missed before the gateway counts as gone
     int64_t last_heard;    //  When the gateway last spoke
     int64_t last_sent;     //  When we last spoke
+    int64_t last_tick;     //  When the loop last looked at the time
     int64_t next_register; //  When to register again if no WELCOME came
     int64_t backoff;       //  Current wait between registrations
     char *last_refusal;    //  Reason of the last REFUSED, logged once
@@ -72,6 +75,7 @@ s_self_destroy (self_t **self_p)
         zactor_destroy (&self->scrub);
         for (size_t index = 0; index < self->worker_count; index++)
             zactor_destroy (&self->workers[index]);
+        zactor_destroy (&self->handshakes);
         zsock_destroy (&self->gateway);
         zs_secure_destroy (&self->secure);
         zs_store_destroy (&self->store);
@@ -103,6 +107,9 @@ s_register (self_t *self)
 {
     if (self->gateway) {
         zpoller_remove (self->poller, self->gateway);
+        if (self->handshakes)
+            zpoller_remove (self->poller, self->handshakes);
+        zactor_destroy (&self->handshakes);
         zsock_destroy (&self->gateway);
     }
     //  Work in progress belongs to the old connection
@@ -118,8 +125,16 @@ s_register (self_t *self)
     zsock_set_sndhwm (self->gateway, 10000);
     //  In secure mode it talks to the gateway whose key it was given, and to
     //  no one else: the handshake fails with any other
-    if (self->secure)
+    if (self->secure) {
         zs_secure_apply_client (self->secure, self->gateway);
+        //  A refused key looks like a gateway that never answers: say which
+        self->handshakes = zactor_new (zmonitor, self->gateway);
+        zstr_sendx (self->handshakes, "LISTEN", "HANDSHAKE_FAILED_NO_DETAIL",
+                    "HANDSHAKE_FAILED_PROTOCOL", "HANDSHAKE_FAILED_AUTH", NULL);
+        zstr_send (self->handshakes, "START");
+        zsock_wait (self->handshakes);
+        zpoller_add (self->poller, self->handshakes);
+    }
     zsock_connect (self->gateway, "%s", self->endpoint);
     zpoller_add (self->poller, self->gateway);
 
@@ -367,12 +382,40 @@ s_handle_pipe (self_t *self)
     zmsg_destroy (&request);
 }
 
+//  A failed secure handshake: logged once a minute, as it repeats
+static void
+s_handle_handshake (self_t *self)
+{
+    zmsg_t *event = zmsg_recv (self->handshakes);
+    char *kind = event ? zmsg_popstr (event) : NULL;
+    int64_t now = zclock_mono ();
+    if (kind && (!self->refusal_logged || now - self->refusal_logged >= 60000)) {
+        self->refusal_logged = now;
+        if (streq (kind, "HANDSHAKE_FAILED_AUTH"))
+            zsys_error ("bucket %s: the gateway refused this bucket's key (is its public key "
+                        "in the gateway's bucket keys?)",
+                        self->id);
+        else
+            zsys_error ("bucket %s: the secure handshake with the gateway failed (is the "
+                        "gateway's key the right one, and is it in secure mode?)",
+                        self->id);
+    }
+    zstr_free (&kind);
+    zmsg_destroy (&event);
+}
+
 static void
 s_tick (self_t *self)
 {
     if (!self->gateway)
         return;
     int64_t now = zclock_mono ();
+    //  A bucket that could not run for a while heard nobody meanwhile: that
+    //  silence is not the gateway's
+    int64_t stalled = self->last_tick ? now - self->last_tick - self->heartbeat / 2 : 0;
+    self->last_tick = now;
+    if (stalled > 0)
+        self->last_heard += stalled;
     int64_t silence = now - self->last_heard;
     if (self->state == REGISTERED && silence > self->liveness * self->heartbeat) {
         zsys_warning ("bucket %s: no word from the gateway for %" PRId64 " ms: registering again",
@@ -399,6 +442,8 @@ zs_bucket_actor (zsock_t *pipe, void *args)
             s_handle_pipe (self);
         else if (which && which == self->gateway)
             s_handle_gateway (self);
+        else if (which && which == (zsock_t *) self->handshakes)
+            s_handle_handshake (self);
         else if (which)
             s_handle_worker (self, which);
         else if (zpoller_terminated (self->poller))

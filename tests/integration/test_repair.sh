@@ -36,6 +36,8 @@ repairing () {
         and (.repair | has("seconds_left"))'
 }
 wait_until 10 "status to show the repair queue" repairing
+jq -s -e 'any(.[]; .kind == "repair.started" and (.bytes_left | tonumber) > 0 and has("files_waiting"))' \
+    "$WORK/events" >/dev/null || fail "the repair events do not show the queue"
 zs status | grep -q "^repair: " || fail "status text does not show the repair"
 started=$SECONDS
 wait_until 60 "under_replicated to fall back to 0" '[ "$(under_replicated)" = 0 ]'

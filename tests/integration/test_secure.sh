@@ -141,6 +141,7 @@ secure_bucket b4
 b4_key=$(sed -n 's/.*public-key = "\(.*\)"/\1/p' "$keys/private/b4.cert")
 wait_until 10 "the gateway to log the unknown bucket key" "grep -qF '$b4_key' '$WORK/gateway.log'"
 [ -z "$(bucket_state b4)" ] || fail "a bucket with an unknown key registered"
+wait_until 10 "the bucket to say its key was refused" "grep -q \"refused this bucket's key\" '$WORK/b4.log'"
 kill_process b4
 expect_error 1 "named 'b1', not after this bucket \(b5\)" \
     "$ZS_BIN/zstore-bucket" --id b5 --gateway "$BUCKET_EP" --data "$WORK/data/b5" --secure \
