@@ -6,6 +6,8 @@
 #   make test            unit and integration tests (installs missing packages)
 #   make test-sanitize   the same tests under AddressSanitizer and UBSan
 #   make test-chaos      the chaos test for 10 minutes (CHAOS_SECONDS, CHAOS_CLIENTS)
+#   make bench           bin/zstore-bench: zstore against this machine's limits (minutes)
+#   make bench-quick     the same, small and short (under a minute; a smoke test)
 #   make install PREFIX=/usr/local
 #
 # SANITIZE=1 builds into build/sanitize with ASan and UBSan.
@@ -29,7 +31,7 @@ CC ?= cc
 Q := $(if $(V),,@)
 CFLAGS ?= -O2 -g
 WARNINGS := -Wall -Wextra -Werror -Wno-missing-field-initializers
-INCLUDES := -Icommon -Ibroker -Iworker -Iclient
+INCLUDES := -Icommon -Ibroker -Iworker -Iclient -Ibench
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS = -std=gnu11 -D_GNU_SOURCE $(WARNINGS) $(INCLUDES) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS) -MMD -MP
@@ -40,14 +42,18 @@ COMMON_SRC := $(filter-out %_main.c,$(wildcard common/zs_*.c))
 BROKER_SRC := $(filter-out %_main.c,$(wildcard broker/zs_*.c))
 WORKER_SRC := $(filter-out %_main.c,$(wildcard worker/zs_*.c))
 CLIENT_SRC := $(filter-out %_main.c,$(wildcard client/zs_*.c))
+BENCH_SRC := $(filter-out %_main.c,$(wildcard bench/zs_*.c))
 
 obj = $(patsubst %.c,$(BUILD)/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 BROKER_OBJ := $(call obj,$(BROKER_SRC))
 WORKER_OBJ := $(call obj,$(WORKER_SRC))
 CLIENT_OBJ := $(call obj,$(CLIENT_SRC))
+BENCH_OBJ := $(call obj,$(BENCH_SRC))
 
 PROGRAMS := $(BIN)/zstore-gateway $(BIN)/zstore-bucket $(BIN)/zstore $(BIN)/zstore-monitor
+#  Built with the programs (a test runs it) but not installed
+BENCH := $(BIN)/zstore-bench
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c))
 TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/tests/zs-%,$(wildcard tests/tools/*.c))
 
@@ -57,9 +63,9 @@ tools: $(TOOLS)
 .SECONDARY:
 
 .PHONY: tools all deps check-deps run test test-unit test-integration test-sanitize format fuzz \
-        test-chaos format-check install uninstall clean
+        test-chaos format-check install uninstall clean bench bench-quick
 
-all: check-deps $(PROGRAMS)
+all: check-deps $(PROGRAMS) $(BENCH)
 
 check-deps:
 	@pkg-config --exists $(PKGS) cmocka || { \
@@ -90,6 +96,12 @@ $(BIN)/zstore: $(BUILD)/client/zs_cli_main.o $(CLIENT_OBJ) $(COMMON_OBJ)
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
 
 $(BIN)/zstore-monitor: $(BUILD)/client/zs_monitor_main.o $(CLIENT_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	@$(if $(V),,echo "  LINK    $@")
+	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
+
+# The benchmark fills the gateway's index itself, so it links the broker's modules
+$(BIN)/zstore-bench: $(BUILD)/bench/zs_bench_main.o $(BENCH_OBJ) $(BROKER_OBJ) $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
@@ -150,7 +162,16 @@ test-chaos: all $(TOOLS)
 	@ZS_BIN=$(BIN) ZS_TOOLS=$(BUILD)/tests CHAOS_SECONDS=$(CHAOS_SECONDS) \
 	  CHAOS_CLIENTS=$(CHAOS_CLIENTS) tests/integration/test_chaos.sh
 
-SOURCES = $(wildcard common/*.[ch] broker/*.[ch] worker/*.[ch] client/*.[ch] tests/unit/*.[ch] tests/tools/*.[ch] tests/fuzz/*.[ch])
+# zstore-bench starts its own cluster from $(BIN) and prints one table;
+# BENCH_FLAGS adds options (e.g. BENCH_FLAGS="--json bench.json")
+BENCH_FLAGS ?=
+bench: all
+	@$(BENCH) $(BENCH_FLAGS)
+
+bench-quick: all
+	@$(BENCH) --quick $(BENCH_FLAGS)
+
+SOURCES = $(wildcard common/*.[ch] broker/*.[ch] worker/*.[ch] client/*.[ch] bench/*.[ch] tests/unit/*.[ch] tests/tools/*.[ch] tests/fuzz/*.[ch])
 
 format:
 	clang-format -i $(SOURCES)

@@ -56,7 +56,10 @@ if [ ${#urgent[@]} -gt 0 ]; then
     #  A file that got a copy before that has two live copies now
     early=$(jq -r --argjson since "$both_dead" \
         'select(.kind == "repair.started" and .time < $since) | .name' "$WORK/events")
-    for name in $early; do urgent=("${urgent[@]/$name/}"); done
+    still_urgent=()
+    for name in "${urgent[@]}"; do
+        grep -qxF "$name" <<<"$early" || still_urgent+=("$name")
+    done
     order=$(jq -r --argjson since "$both_dead" \
         'select(.kind == "repair.started" and .time >= $since) | .name' "$WORK/events")
     last_urgent=0
@@ -64,13 +67,13 @@ if [ ${#urgent[@]} -gt 0 ]; then
     position=0
     while read -r name; do
         position=$((position + 1))
-        if [[ " ${urgent[*]} " == *" $name "* ]]; then
+        if [[ " ${still_urgent[*]} " == *" $name "* ]]; then
             last_urgent=$position
         elif [ $first_other = 999 ]; then
             first_other=$position
         fi
     done <<<"$order"
-    [ $last_urgent -lt $first_other ] || fail "a file with two live copies was repaired before one with one: $(echo $order)"
+    [ $last_urgent -lt $first_other ] || fail "a file with two live copies was repaired before one with one: $(echo $order) (one copy left: ${still_urgent[*]})"
     ok "files with one live copy were repaired first (${#urgent[*]} of them)"
 fi
 

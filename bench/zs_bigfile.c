@@ -1,0 +1,149 @@
+/*  zs_bigfile - one large file, put and got whole through the client library
+ */
+
+#include "zs_bigfile.h"
+#include "zs_content.h"
+
+#include <sys/mman.h>
+
+#define BLOCK_SIZE (1 << 20) //  Bytes made, or compared, at a time
+
+struct _zs_bigfile_t {
+    uint64_t size;
+    int content; //  Memory file holding the content
+    int copy;    //  Memory file receiving a get
+    char error[512];
+};
+
+static double
+s_now (void)
+{
+    struct timespec now;
+    clock_gettime (CLOCK_MONOTONIC, &now);
+    return (double) now.tv_sec + (double) now.tv_nsec / 1e9;
+}
+
+static int s_fail (zs_bigfile_t *self, const char *format, ...) CHECK_PRINTF (2);
+
+static int
+s_fail (zs_bigfile_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    vsnprintf (self->error, sizeof (self->error), format, args);
+    va_end (args);
+    return -1;
+}
+
+zs_bigfile_t *
+zs_bigfile_new (uint64_t size)
+{
+    zs_bigfile_t *self = (zs_bigfile_t *) zmalloc (sizeof (zs_bigfile_t));
+    byte *block = (byte *) malloc (BLOCK_SIZE);
+    if (!self || !block) {
+        free (self);
+        free (block);
+        return NULL;
+    }
+    self->size = size;
+    self->content = memfd_create ("zstore-bench-content", MFD_CLOEXEC);
+    self->copy = memfd_create ("zstore-bench-copy", MFD_CLOEXEC);
+    bool made = self->content >= 0 && self->copy >= 0;
+    for (uint64_t offset = 0; made && offset < size; offset += BLOCK_SIZE) {
+        size_t length = size - offset < BLOCK_SIZE ? (size_t) (size - offset) : BLOCK_SIZE;
+        zs_content_fill (block, length, size + offset);
+        made = pwrite (self->content, block, length, (off_t) offset) == (ssize_t) length;
+    }
+    free (block);
+    if (!made)
+        zs_bigfile_destroy (&self);
+    return self;
+}
+
+void
+zs_bigfile_destroy (zs_bigfile_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        zs_bigfile_t *self = *self_p;
+        if (self->content >= 0)
+            close (self->content);
+        if (self->copy >= 0)
+            close (self->copy);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+uint64_t
+zs_bigfile_size (zs_bigfile_t *self)
+{
+    assert (self);
+    return self->size;
+}
+
+int
+zs_bigfile_put (zs_bigfile_t *self, zs_client_t *client, const char *name, uint8_t replicas,
+                double *seconds)
+{
+    assert (self && client && name && seconds);
+    if (lseek (self->content, 0, SEEK_SET) != 0)
+        return s_fail (self, "cannot rewind the content: %s", strerror (errno));
+    uint64_t version;
+    uint8_t copies = 0;
+    double start = s_now ();
+    int rc = zs_client_put (client, name, self->content, replicas, &version, &copies);
+    *seconds = s_now () - start;
+    if (rc)
+        return s_fail (self, "put %s: %s", name, zs_client_error (client));
+    if (copies != replicas)
+        return s_fail (self, "put %s: %u copies stored, not %u", name, copies, replicas);
+    return 0;
+}
+
+//  Whether the copy holds the content, compared through mappings of both
+static bool
+s_same (zs_bigfile_t *self)
+{
+    struct stat info;
+    if (fstat (self->copy, &info) || (uint64_t) info.st_size != self->size)
+        return false;
+    if (self->size == 0)
+        return true;
+    void *content = mmap (NULL, self->size, PROT_READ, MAP_SHARED, self->content, 0);
+    void *copy = mmap (NULL, self->size, PROT_READ, MAP_SHARED, self->copy, 0);
+    bool same =
+        content != MAP_FAILED && copy != MAP_FAILED && memcmp (content, copy, self->size) == 0;
+    if (content != MAP_FAILED)
+        munmap (content, self->size);
+    if (copy != MAP_FAILED)
+        munmap (copy, self->size);
+    return same;
+}
+
+int
+zs_bigfile_get (zs_bigfile_t *self, zs_client_t *client, const char *name, double *seconds)
+{
+    assert (self && client && name && seconds);
+    if (ftruncate (self->copy, 0) || lseek (self->copy, 0, SEEK_SET) != 0)
+        return s_fail (self, "cannot empty a memory file: %s", strerror (errno));
+    double start = s_now ();
+    int rc = zs_client_get (client, name, self->copy, NULL);
+    *seconds = s_now () - start;
+    if (rc)
+        return s_fail (self, "get %s: %s", name, zs_client_error (client));
+    bool same = s_same (self);
+    //  Give the memory back before the next measurement
+    if (ftruncate (self->copy, 0))
+        return s_fail (self, "cannot empty a memory file: %s", strerror (errno));
+    if (!same)
+        return s_fail (self, "get %s: the content read back is not the content put", name);
+    return 0;
+}
+
+const char *
+zs_bigfile_error (zs_bigfile_t *self)
+{
+    assert (self);
+    return self->error;
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The benchmark itself works: zstore-bench --quick starts its own cluster,
+# puts and gets small and large files, checks every byte read back, measures
+# the machine's limits, and writes JSON with every figure. Speed is not
+# judged here: a slow machine passes, a broken benchmark does not.
+source "$(dirname "$0")/lib.sh"
+
+options=(--quick --dir "$WORK" --json "$WORK/bench.json")
+# Sanitizer reports of the cluster's programs are in their logs: keep them
+[ -n "${ZS_SANITIZE:-}" ] && options+=(--keep)
+status=0
+"$ZS_BIN/zstore-bench" "${options[@]}" >"$WORK/bench.out" 2>"$WORK/bench.log" || status=$?
+[ $status -eq 0 ] || fail "zstore-bench --quick exited $status"
+if [ -n "${ZS_SANITIZE:-}" ]; then
+    for log in "$WORK"/zstore-bench.*/*.log; do
+        cp "$log" "$WORK/cluster-$(basename "$log")"
+    done
+fi
+cat "$WORK/bench.out"
+ok "zstore-bench --quick ran"
+
+names=(large_put_r1 large_put_r3 large_get_r1 large_get_r3 small_get_p99_under_put
+       rss_gateway_max rss_bucket_max index_bytes_per_file
+       limit_zmq_1mib limit_zmq_4kib limit_disk_write limit_file_creates)
+for op in put get; do
+    for r in 1 3; do
+        for c in 1 16 64; do
+            names+=("small_${op}_r${r}_c${c}")
+        done
+    done
+done
+for name in "${names[@]}"; do
+    value=$(jq -r --arg name "$name" '.results[] | select(.name == $name) | .value' "$WORK/bench.json")
+    [ -n "$value" ] || fail "no $name in the JSON"
+    jq -e --arg name "$name" '.results[] | select(.name == $name) | .value > 0 and .min > 0 and .max >= .min' \
+        "$WORK/bench.json" >/dev/null || fail "$name is $value"
+done
+ok "the JSON has all ${#names[@]} figures, each positive"
+
+jq -e '.machine.cores > 0 and (.machine.date | length > 0)' "$WORK/bench.json" >/dev/null \
+    || fail "the JSON does not describe the machine"
+jq -e '[.results[] | select(.name | test("^(small|large)_(put|get)_r")) | select(.name | test("_p[0-9]+$") | not)
+        | .ratio > 0] | all' "$WORK/bench.json" >/dev/null || fail "a figure has no ratio to its limit"
+ok "the machine and the ratios to its limits are there"
+
+! pgrep -f "$WORK/zstore-bench" >/dev/null || fail "the benchmark left processes running"
+leftover=$(find "$WORK" -maxdepth 1 -name 'zstore-bench.*' | wc -l)
+[ -n "${ZS_SANITIZE:-}" ] || [ "$leftover" -eq 0 ] || fail "the benchmark left its folder behind"
+ok "the benchmark stopped its cluster and removed its folder"
