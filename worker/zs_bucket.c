@@ -166,13 +166,32 @@ s_heartbeat (self_t *self, uint64_t clock)
     s_send (self);
 }
 
+//  Reads and writes have disk workers of their own (half each, when there
+//  are two or more): a read waits behind no fsync, no write held up by a
+//  full disk queue. A transfer always goes to the same worker, so that its
+//  messages stay in order.
+static zactor_t *
+s_worker (self_t *self, uint64_t transfer, bool reading)
+{
+    size_t readers = self->worker_count / 2;
+    size_t writers = self->worker_count - readers;
+    if (reading && readers)
+        return self->workers[writers + transfer % readers];
+    return self->workers[transfer % writers];
+}
+
 //  Sends a gateway message on to the disk worker that owns its transfer. A
 //  worker too far behind gets no more: the transfer fails rather than the
 //  network thread wait, which would stop the heartbeats.
 static void
 s_to_worker (self_t *self, uint64_t transfer)
 {
-    zactor_t *worker = self->workers[transfer % self->worker_count];
+    int id = zs_proto_id (self->message);
+    bool reading = id == ZS_PROTO_FETCH || id == ZS_PROTO_FETCH_CREDIT;
+    zactor_t *worker = s_worker (self, transfer, reading);
+    //  An abort may be for either kind: the worker without it ignores it
+    if (id == ZS_PROTO_ABORT && s_worker (self, transfer, true) != worker)
+        zs_proto_send (self->message, zactor_sock (s_worker (self, transfer, true)));
     if (zs_proto_send (self->message, zactor_sock (worker)) == 0)
         return;
     zs_proto_set_id (self->reply, ZS_PROTO_DONE);
