@@ -14,6 +14,7 @@
 
 #define TICKS_PER_HEARTBEAT 4
 #define SNDHWM              10000 //  Messages queued per peer; credit keeps real use far lower
+#define CACHE_ENTRY_MAX     65536 //  Largest file the cache keeps
 
 static void
 s_transfer_destroy (zs_transfer_t **transfer_p)
@@ -23,6 +24,7 @@ s_transfer_destroy (zs_transfer_t **transfer_p)
         zframe_destroy (&transfer->client);
         free (transfer->user);
         free (transfer->name);
+        zframe_destroy (&transfer->content);
         free (transfer);
         *transfer_p = NULL;
     }
@@ -60,6 +62,7 @@ s_server_new (zsock_t *pipe)
     self->max_transfers = 256;
     self->max_name = ZS_NAME_MAX;
     self->max_message = ZS_CHUNK_SIZE + 65536;
+    self->cache_budget = 16 << 20;
     self->admins = strdup ("admin");
     self->registry = zs_registry_new ();
     self->index = zs_index_new ();
@@ -103,6 +106,7 @@ s_server_destroy (zs_server_t **self_p)
         zs_repair_destroy (self);
         zs_registry_destroy (&self->registry);
         zs_index_destroy (&self->index);
+        zs_cache_destroy (&self->cache);
         zs_proto_destroy (&self->message);
         zs_proto_destroy (&self->reply);
         zsock_destroy (&self->frontend);
@@ -532,6 +536,8 @@ s_set (zs_server_t *self, const char *setting, const char *value)
         self->max_name = (size_t) number;
     else if (streq (setting, "max-message") && number >= 65536 && number <= ZS_CHUNK_SIZE + 65536)
         self->max_message = (size_t) number;
+    else if (streq (setting, "cache") && number >= 0)
+        self->cache_budget = (size_t) number;
     else
         return "unknown setting or value out of range";
     return NULL;
@@ -597,6 +603,8 @@ s_start (zs_server_t *self, zmsg_t *request)
     else {
         if (self->recovery < 0)
             self->recovery = self->liveness * self->heartbeat;
+        self->cache = zs_cache_new (self->cache_budget, CACHE_ENTRY_MAX);
+        assert (self->cache);
         self->started = zclock_mono ();
         self->recovering = true;
         zloop_reader (self->loop, self->frontend, s_handle_client, self);

@@ -41,6 +41,9 @@ s_usage (FILE *stream)
         "                            (default: all that were asked)\n"
         "  --rebalance               move copies onto emptier buckets continuously, at the\n"
         "                            repair rate\n"
+        "  --cache BYTES             memory for the content of small files (64K or less), to\n"
+        "                            answer gets without asking a bucket; 0 for none\n"
+        "                            (default 16M)\n"
         "\n"
         "Security (see docs/SECURITY.md):\n"
         "  --secure                  CURVE on every endpoint: encrypted, and only known keys\n"
@@ -128,6 +131,7 @@ main (int argc, char *argv[])
         { "max-transfers", "max-transfers", COUNT, NULL },
         { "max-name", "max-name", COUNT, NULL },
         { "max-message", "max-message", SIZE, NULL },
+        { "cache", "cache", SIZE, NULL },
     };
     const size_t setting_count = sizeof (settings) / sizeof (settings[0]);
     struct option options[sizeof (settings) / sizeof (settings[0]) + 4];

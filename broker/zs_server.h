@@ -13,6 +13,7 @@
 #ifndef ZS_SERVER_H_INCLUDED
 #define ZS_SERVER_H_INCLUDED
 
+#include "zs_cache.h"
 #include "zs_events.h"
 #include "zs_index.h"
 #include "zs_keyring.h"
@@ -68,6 +69,8 @@ typedef struct {
     uint64_t bytes;                   //  Bytes passed on so far
     uint32_t source_limit;            //  Chunks the source may send
     uint32_t client_limit;            //  Get: chunks the client accepts
+    zframe_t *content;                //  Put of one small chunk: it, for the cache
+    uint32_t content_crc;             //  Its CRC-32C, as the client gave it
     bool ended;                       //  The end went to the sinks
     bool committing;                  //  Every sink was ready: COMMIT went to them
     zs_sink_t sinks[ZS_REPLICAS_MAX]; //  Buckets written to
@@ -154,6 +157,8 @@ typedef struct {
     size_t max_transfers;      //  Puts and gets in flight on one client connection
     size_t max_name;           //  Bytes in a file name at most
     size_t max_message;        //  Bytes in one message at most
+    size_t cache_budget;       //  Bytes of small files' content kept to answer gets
+    zs_cache_t *cache;         //  That content, once started
     zs_secure_t *secure;       //  Own key pair, in secure mode
     zactor_t *guard;           //  The ZAP handler, in secure mode
     zs_keyring_t *bucket_keys; //  Keys buckets may register with
