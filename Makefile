@@ -6,6 +6,7 @@
 #   make test            unit and integration tests (installs missing packages)
 #   make test-sanitize   the same tests under AddressSanitizer and UBSan
 #   make test-chaos      the chaos test for 10 minutes (CHAOS_SECONDS, CHAOS_CLIENTS)
+#   make test-docker     the image, the compose cluster and its demos, a swarm stack
 #   make bench           bin/zstore-bench: zstore against this machine's limits (minutes)
 #   make bench-quick     the same, small and short (under a minute; a smoke test)
 #   make install PREFIX=/usr/local
@@ -63,7 +64,7 @@ tools: $(TOOLS)
 .SECONDARY:
 
 .PHONY: tools all deps check-deps run test test-unit test-integration test-sanitize format fuzz \
-        test-chaos format-check install uninstall clean bench bench-quick
+        test-chaos test-docker format-check install uninstall clean bench bench-quick
 
 all: check-deps $(PROGRAMS) $(BENCH)
 
@@ -170,6 +171,10 @@ bench: all
 
 bench-quick: all
 	@$(BENCH) --quick $(BENCH_FLAGS)
+
+# Installs docker and starts an engine when missing; builds the image itself
+test-docker:
+	@docker/test.sh
 
 SOURCES = $(wildcard common/*.[ch] broker/*.[ch] worker/*.[ch] client/*.[ch] bench/*.[ch] tests/unit/*.[ch] tests/tools/*.[ch] tests/fuzz/*.[ch])
 
