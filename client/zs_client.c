@@ -10,31 +10,34 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 
-#define TIMEOUT_DEFAULT 10000 //  ms
-#define ATTEMPT_MAX     2500  //  ms to wait before sending an idempotent request again
-#define RETRY_PAUSE     250   //  ms between tries while the gateway recovers, doubling...
-#define RETRY_MAX       2000  //  ... up to this, after the gateway went silent
+#define TIMEOUT_DEFAULT  10000 //  ms
+#define ATTEMPT_MAX      2500  //  ms to wait before sending an idempotent request again
+#define RETRY_PAUSE      250   //  ms between tries while the gateway recovers, doubling...
+#define RETRY_MAX        2000  //  ... up to this, after the gateway went silent
+#define HANDSHAKES_TRIED 2     //  Handshakes failed in a row that make a refusal
 //  How long to wait at least for an answer the gateway always gives, once it
 //  has what it needs (a removal, a replica change): it fails such work
 //  itself after its transfer timeout
 #define ANSWER_WAIT 120000
 
 struct _zs_client_t {
-    char *endpoint;      //  Gateway's client endpoint
-    char *user;          //  Whose files
-    zsock_t *socket;     //  DEALER to the gateway
-    zactor_t *monitor;   //  Tells when the connection to the gateway breaks
-    bool lost;           //  It broke while we waited for an answer
-    const char *refusal; //  Why the secure handshake failed, if it did
-    zs_secure_t *secure; //  Key pair and gateway key, in secure mode
-    zpoller_t *poller;   //  Waits on the socket
-    zs_proto_t *request; //  Message sent
-    zs_proto_t *reply;   //  Message received
-    uint64_t next_id;    //  Last request id used
-    int64_t timeout;     //  ms to wait for the gateway
-    int status;          //  ZS_STATUS_ of the last failure
-    bool refused;        //  The gateway itself answered FAILED
-    char error[512];     //  Why the last call failed
+    char *endpoint;        //  Gateway's client endpoint
+    char *user;            //  Whose files
+    zsock_t *socket;       //  DEALER to the gateway
+    zactor_t *monitor;     //  Tells when the connection to the gateway breaks
+    bool lost;             //  It broke while we waited for an answer
+    const char *refusal;   //  Why the secure handshake failed, if it did
+    int handshakes_failed; //  In a row, since the last answer
+    bool unsent;           //  The last connection broke in its handshake
+    zs_secure_t *secure;   //  Key pair and gateway key, in secure mode
+    zpoller_t *poller;     //  Waits on the socket
+    zs_proto_t *request;   //  Message sent
+    zs_proto_t *reply;     //  Message received
+    uint64_t next_id;      //  Last request id used
+    int64_t timeout;       //  ms to wait for the gateway
+    int status;            //  ZS_STATUS_ of the last failure
+    bool refused;          //  The gateway itself answered FAILED
+    char error[512];       //  Why the last call failed
 };
 
 //  How often a put that has sent its end asks whether the gateway is still
@@ -84,6 +87,7 @@ s_connect (zs_client_t *self)
     zsock_connect (self->socket, "%s", self->endpoint);
     self->poller = zpoller_new (self->socket, self->monitor, NULL);
     self->lost = false;
+    self->unsent = false;
 }
 
 zs_client_t *
@@ -237,20 +241,33 @@ s_wait (zs_client_t *self, uint64_t request, int64_t until)
             zmsg_t *event = zmsg_recv (self->monitor);
             char *kind = event ? zmsg_popstr (event) : NULL;
             zmsg_destroy (&event);
+            bool handshake = kind && strneq (kind, "DISCONNECTED");
+            bool unsent = self->unsent;
+            self->unsent = handshake;
+            //  A connection that broke in its handshake carried nothing: the
+            //  request waits for the next one, which the socket makes by
+            //  itself. A gateway that stops in the middle of a handshake
+            //  breaks one; a gateway that wants another mechanism breaks
+            //  every one.
             if (kind && streq (kind, "HANDSHAKE_FAILED_AUTH"))
                 self->refusal = "the gateway refused this client's key";
-            else if (kind && strneq (kind, "DISCONNECTED"))
+            else if (handshake && ++self->handshakes_failed >= HANDSHAKES_TRIED)
                 self->refusal = self->secure ? "the secure handshake with the gateway failed "
                                                "(is its key the right one?)"
                                              : "the handshake with the gateway failed (does it "
                                                "want --secure?)";
+            bool carry_on = !self->refusal && (handshake || unsent);
             zstr_free (&kind);
+            if (carry_on)
+                continue;
             self->lost = true;
             return -1;
         }
-        if (zs_proto_recv (self->reply, self->socket) == 0
-            && zs_proto_request (self->reply) == request)
-            return 0;
+        if (zs_proto_recv (self->reply, self->socket) == 0) {
+            self->handshakes_failed = 0;
+            if (zs_proto_request (self->reply) == request)
+                return 0;
+        }
     }
 }
 

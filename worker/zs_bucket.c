@@ -175,9 +175,12 @@ s_worker (self_t *self, uint64_t transfer, bool reading)
 {
     size_t readers = self->worker_count / 2;
     size_t writers = self->worker_count - readers;
+    //  Mixed first: ids that come in a pattern (a put takes every other
+    //  one) must not all fall on one worker
+    uint64_t mixed = (transfer * 0x9E3779B97F4A7C15ULL) >> 32;
     if (reading && readers)
-        return self->workers[writers + transfer % readers];
-    return self->workers[transfer % writers];
+        return self->workers[writers + mixed % readers];
+    return self->workers[mixed % writers];
 }
 
 //  Sends a gateway message on to the disk worker that owns its transfer. A

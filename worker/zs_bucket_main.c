@@ -8,7 +8,7 @@
 
 #include <getopt.h>
 
-#define WORKERS_DEFAULT "4"
+#define WORKERS_DEFAULT "8"
 
 static void
 s_usage (FILE *stream)
