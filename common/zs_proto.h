@@ -29,7 +29,7 @@ extern "C" {
 #define ZS_TEXT_MAX      4096      //  Bytes in a reason, an event value or a bucket list
 #define ZS_REPLICAS_MAX  16        //  Copies of one file
 #define ZS_CHUNK_SIZE    (1 << 20) //  Bytes in every chunk but the last
-#define ZS_WINDOW        8         //  Chunks a sender may have unacknowledged
+#define ZS_WINDOW        2         //  Chunks a sender may have unacknowledged
 
 #define ZS_CHECKSUM_SIZE 32 //  BLAKE2b-256 of a file's content
 #define ZS_INSTANCE_SIZE 16 //  A bucket's data folder identity
