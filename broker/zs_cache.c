@@ -116,6 +116,10 @@ zs_cache_put (zs_cache_t *self, const char *user, const char *name, uint64_t ver
     entry->content = copy;
     entry->crc = crc;
     entry->cost = zframe_size (copy) + strlen (key) + ENTRY_OVERHEAD;
+    if (entry->cost > self->budget) {
+        s_entry_destroy (&entry);
+        return;
+    }
     //  Room first: the least recently used go
     while (self->bytes + entry->cost > self->budget && zlistx_size (self->recent))
         s_drop (self, (entry_t *) zlistx_last (self->recent));

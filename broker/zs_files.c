@@ -264,7 +264,11 @@ zs_files_status (zs_server_t *self)
         bucket->files = member->files;
         bucket->used = member->used;
         bucket->free = member->free;
-        bucket->capacity = member->capacity;
+        //  A bucket without a limit has what its file system gives it, which
+        //  grows when others free space there
+        bucket->capacity = member->capacity > member->used + member->free
+                               ? member->capacity
+                               : member->used + member->free;
         zs_proto_add_bucket (self->reply, &bucket);
     }
     tally_t under = { self, 0 };

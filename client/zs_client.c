@@ -88,6 +88,7 @@ s_connect (zs_client_t *self)
     self->poller = zpoller_new (self->socket, self->monitor, NULL);
     self->lost = false;
     self->unsent = false;
+    self->handshakes_failed = 0;
 }
 
 zs_client_t *
@@ -215,6 +216,7 @@ s_send (zs_client_t *self)
     //  A handshake that failed before fails again, and says so again
     self->lost = false;
     self->refusal = NULL;
+    self->unsent = false;
     if (zs_proto_send (self->request, self->socket))
         return s_failed (self, ZS_STATUS_UNAVAILABLE, "cannot send to the gateway at %s: %s",
                          self->endpoint, zmq_strerror (errno));
@@ -306,11 +308,14 @@ s_unreachable (zs_client_t *self)
 
 //  Sends self->request and waits for its reply. While the gateway recovers
 //  (it did nothing), asks again. When it is silent, an idempotent request
-//  goes again on a new connection; any other waits for the answer, which
-//  the gateway always gives. Returns 0 with the reply in self->reply, which
-//  may be FAILED.
+//  that it answers at once (prompt) goes again on a new connection; one
+//  whose answer waits for a bucket (a get's first chunk) waits the whole
+//  timeout, as the gateway itself moves on from a bucket that stalls; any
+//  other waits for the answer, which the gateway always gives. A broken
+//  connection sends an idempotent request again at once. Returns 0 with
+//  the reply in self->reply, which may be FAILED.
 static int
-s_call (zs_client_t *self, bool idempotent)
+s_call (zs_client_t *self, bool idempotent, bool prompt)
 {
     int64_t patience = idempotent || self->timeout > ANSWER_WAIT ? self->timeout : ANSWER_WAIT;
     int64_t deadline = zclock_mono () + patience;
@@ -319,7 +324,7 @@ s_call (zs_client_t *self, bool idempotent)
         zs_proto_set_request (self->request, request);
         if (s_send (self))
             return -1;
-        int64_t attempt = zclock_mono () + (idempotent ? ATTEMPT_MAX : patience);
+        int64_t attempt = zclock_mono () + (idempotent && prompt ? ATTEMPT_MAX : patience);
         if (s_wait (self, request, attempt < deadline ? attempt : deadline) == 0) {
             bool recovering = zs_proto_id (self->reply) == ZS_PROTO_FAILED
                               && zs_proto_status (self->reply) == ZS_STATUS_RECOVERING;
@@ -618,7 +623,7 @@ zs_client_get (zs_client_t *self, const char *name, int fd, zs_fileinfo_t **info
     int64_t deadline = 0, backoff = RETRY_PAUSE;
     while (true) {
         s_file_request (self, ZS_PROTO_GET, name);
-        if (s_call (self, true))
+        if (s_call (self, true, false))
             return -1;
         if (zs_proto_id (self->reply) == ZS_PROTO_FAILED)
             return s_failure_reply (self);
@@ -656,7 +661,7 @@ zs_client_stat (zs_client_t *self, const char *name)
     if (s_check_name (self, name))
         return NULL;
     s_file_request (self, ZS_PROTO_STAT, name);
-    if (s_call (self, true))
+    if (s_call (self, true, true))
         return NULL;
     if (zs_proto_id (self->reply) == ZS_PROTO_FAILED) {
         s_failure_reply (self);
@@ -690,7 +695,7 @@ zs_client_list (zs_client_t *self)
         zs_proto_set_id (self->request, ZS_PROTO_LIST);
         zs_proto_set_user (self->request, self->user);
         zs_proto_set_name (self->request, cursor);
-        if (s_call (self, true)) {
+        if (s_call (self, true, true)) {
             zlistx_destroy (&files);
             break;
         }
@@ -718,7 +723,7 @@ zs_client_remove (zs_client_t *self, const char *name)
     if (s_check_name (self, name))
         return -1;
     s_file_request (self, ZS_PROTO_REMOVE, name);
-    if (s_call (self, false))
+    if (s_call (self, false, true))
         return -1;
     if (zs_proto_id (self->reply) != ZS_PROTO_REMOVE_OK)
         return s_failure_reply (self);
@@ -733,7 +738,7 @@ zs_client_set_replicas (zs_client_t *self, const char *name, uint8_t replicas, u
         return -1;
     s_file_request (self, ZS_PROTO_REPLICAS, name);
     zs_proto_set_replicas (self->request, replicas);
-    if (s_call (self, false))
+    if (s_call (self, false, true))
         return -1;
     if (zs_proto_id (self->reply) != ZS_PROTO_REPLICAS_OK)
         return s_failure_reply (self);
@@ -751,7 +756,7 @@ zs_client_admin (zs_client_t *self, const char *command, const char *bucket, cha
     zs_proto_set_id (self->request, ZS_PROTO_ADMIN);
     zs_proto_set_kind (self->request, command);
     zs_proto_set_bucket (self->request, bucket ? bucket : "");
-    if (s_call (self, false))
+    if (s_call (self, false, true))
         return -1;
     if (zs_proto_id (self->reply) != ZS_PROTO_ADMIN_OK)
         return s_failure_reply (self);
@@ -767,7 +772,7 @@ zs_client_status (zs_client_t *self)
     s_begin (self);
     zs_proto_reset (self->request);
     zs_proto_set_id (self->request, ZS_PROTO_STATUS);
-    if (s_call (self, true))
+    if (s_call (self, true, true))
         return NULL;
     if (zs_proto_id (self->reply) != ZS_PROTO_STATUS_OK) {
         s_failure_reply (self);

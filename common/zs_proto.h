@@ -20,7 +20,7 @@
 extern "C" {
 #endif
 
-#define ZS_PROTO_VERSION 1
+#define ZS_PROTO_VERSION 2
 
 //  Protocol limits, checked by the codec on every message
 #define ZS_USER_MAX      64        //  Bytes in a user name

@@ -173,10 +173,8 @@ zs_writer_prepare (zs_writer_t *self, uint64_t size, const byte *checksum)
     zs_object_encode_header (self->info, header);
     if (zs_fs_pwrite_all (self->fd, self->crcs, self->chunks * sizeof (uint32_t),
                           (long long) (self->header_size + size))
-        || zs_fs_pwrite_all (self->fd, header, self->header_size, 0))
+        || zs_fs_pwrite_all (self->fd, header, self->header_size, 0) || fsync (self->fd))
         return s_failed (self, s_io_status (), "write failed: %s", strerror (errno));
-    //  The disk starts on it now; the commit's one fsync finds it done
-    sync_file_range (self->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     self->prepared = true;
     return ZS_STATUS_OK;
 }
@@ -199,11 +197,7 @@ zs_writer_commit (zs_writer_t *self)
     if (s_make_leaf (self, leaf) || renameat (fd, self->temp, fd, path))
         return s_failed (self, s_io_status (), "cannot put the copy in place: %s",
                          strerror (errno));
-    //  Content and rename made durable together: on a journalling file
-    //  system one commit carries both (and those of other copies committed
-    //  at the same moment by the other disk workers), where an fsync before
-    //  the rename would cost a commit of its own
-    if (fdatasync (self->fd) || zs_fs_sync_dir (fd, leaf)) {
+    if (zs_fs_sync_dir (fd, leaf)) {
         //  In place but maybe not durable: not a copy to count on, so none
         int error = errno;
         unlinkat (fd, path, 0);

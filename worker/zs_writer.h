@@ -1,17 +1,12 @@
 /*  zs_writer - write one copy, durably
 
     Chunks go to a temporary file as they arrive, each checked against its
-    CRC. Prepare writes the CRC table and header and starts writing the
-    file out: the content is complete but not yet a copy. Commit renames it
-    into place, then fsyncs the file and its directory: only then is the copy
-    durable, and only then does the bucket acknowledge it. (One fsync after
-    the rename, not one before and one after: a journal commit carries the
-    content and the rename together, and those of the copies other disk
-    workers commit at the same moment.) The gateway asks for the commit when
-    every bucket of a put has prepared, so that a put that fails leaves
-    nothing behind. A writer destroyed before commit removes its temporary
-    file; a copy renamed but never acknowledged (a crash in between) is
-    checked like any other, by its CRCs, when read or scrubbed.
+    CRC. Prepare writes the CRC table and header and fsyncs the file: the
+    content is durable but not yet a copy. Commit renames it into place and
+    fsyncs the directory: only then is the copy visible, and only then does
+    the bucket acknowledge it. The gateway asks for the commit when every
+    bucket of a put has prepared, so that a put that fails leaves nothing
+    behind. A writer destroyed before commit removes its temporary file.
 */
 
 #ifndef ZS_WRITER_H_INCLUDED
@@ -37,8 +32,8 @@ void zs_writer_destroy (zs_writer_t **self_p);
 //  bytes long, each with its CRC-32C. Returns a ZS_STATUS_ code.
 int zs_writer_append (zs_writer_t *self, uint32_t seq, const byte *data, size_t size, uint32_t crc);
 
-//  The content is complete: its size and checksum. Writes the header and
-//  starts writing the temporary file out. Returns a ZS_STATUS_ code.
+//  The content is complete: its size and checksum. Makes the temporary file
+//  durable. Returns a ZS_STATUS_ code.
 int zs_writer_prepare (zs_writer_t *self, uint64_t size, const byte *checksum);
 
 //  Put the prepared copy in place, durably. Returns a ZS_STATUS_ code;
