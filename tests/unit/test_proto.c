@@ -719,7 +719,7 @@ test_wire_bytes (void **state)
     zs_proto_set_request (msg, 0x0102030405060708ull);
     zs_proto_set_limit (msg, 0x0A0B0C0D);
     zmsg_t *frames = zs_proto_encode (msg);
-    const byte credit[] = { 'Z', 'S', 1, 4, 1, 2, 3, 4, 5, 6, 7, 8, 0x0A, 0x0B, 0x0C, 0x0D };
+    const byte credit[] = { 'Z', 'S', 2, 4, 1, 2, 3, 4, 5, 6, 7, 8, 0x0A, 0x0B, 0x0C, 0x0D };
     assert_int_equal (zframe_size (zmsg_first (frames)), sizeof (credit));
     assert_memory_equal (zframe_data (zmsg_first (frames)), credit, sizeof (credit));
     zmsg_destroy (&frames);
@@ -730,7 +730,7 @@ test_wire_bytes (void **state)
     zs_proto_set_status (msg, ZS_STATUS_UNAVAILABLE);
     zs_proto_set_reason (msg, "no %s", "way");
     frames = zs_proto_encode (msg);
-    const byte failed[] = { 'Z', 'S',  1,    21, 0, 0,   0,   0,   0,   0,   0,
+    const byte failed[] = { 'Z', 'S',  2,    21, 0, 0,   0,   0,   0,   0,   0,
                             9,   0x01, 0xF7, 0,  6, 'n', 'o', ' ', 'w', 'a', 'y' };
     assert_int_equal (zframe_size (zmsg_first (frames)), sizeof (failed));
     assert_memory_equal (zframe_data (zmsg_first (frames)), failed, sizeof (failed));
@@ -743,7 +743,7 @@ test_wire_bytes (void **state)
     zs_proto_set_kind (msg, "k");
     zs_proto_set_attr (msg, "a", "%s", "bc");
     frames = zs_proto_encode (msg);
-    const byte event[] = { 'Z', 'S', 1, 80, 0, 0,   0, 0, 0, 0, 0, 1, 0,   0, 0, 0,   0,
+    const byte event[] = { 'Z', 'S', 2, 80, 0, 0,   0, 0, 0, 0, 0, 1, 0,   0, 0, 0,   0,
                            0,   0,   2, 0,  1, 'k', 0, 0, 0, 1, 0, 1, 'a', 0, 2, 'b', 'c' };
     assert_int_equal (zframe_size (zmsg_first (frames)), sizeof (event));
     assert_memory_equal (zframe_data (zmsg_first (frames)), event, sizeof (event));
