@@ -101,8 +101,10 @@ $(BIN)/zstore-monitor: $(BUILD)/client/zs_monitor_main.o $(CLIENT_OBJ) $(COMMON_
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
 
-# The benchmark fills the gateway's index itself, so it links the broker's modules
-$(BIN)/zstore-bench: $(BUILD)/bench/zs_bench_main.o $(BENCH_OBJ) $(BROKER_OBJ) $(CLIENT_OBJ) $(COMMON_OBJ)
+# The benchmark fills the gateway's index itself, so it links the broker's
+# modules, and measures the disk with the buckets' own file system steps
+$(BIN)/zstore-bench: $(BUILD)/bench/zs_bench_main.o $(BENCH_OBJ) $(BROKER_OBJ) $(CLIENT_OBJ) \
+                     $(BUILD)/worker/zs_fs.o $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)

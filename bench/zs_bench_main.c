@@ -33,6 +33,7 @@
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
+#define PROGRAM     "zstore-bench"
 
 #define BUCKETS       3
 #define START_TIMEOUT 20000   //  ms for the local cluster to be ready
@@ -152,20 +153,6 @@ s_usage (FILE *file)
              "the benchmark failed, 2 on wrong usage. Speed is reported, never judged.\n");
 }
 
-static int s_usage_error (const char *format, ...) CHECK_PRINTF (1);
-
-static int
-s_usage_error (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    fprintf (stderr, "zstore-bench: ");
-    vfprintf (stderr, format, args);
-    fprintf (stderr, " (see zstore-bench --help)\n");
-    va_end (args);
-    return EXIT_USAGE;
-}
-
 static int
 s_only (options_t *options, const char *list)
 {
@@ -182,7 +169,7 @@ s_only (options_t *options, const char *list)
         else if (streq (part, "index"))
             options->run_index = true;
         else
-            rc = s_usage_error ("--only: unknown part '%s'", part);
+            rc = zs_parse_usage_error (PROGRAM, "--only: unknown part '%s'", part);
     }
     free (copy);
     return rc;
@@ -235,23 +222,25 @@ s_parse (options_t *options, int argc, char *argv[])
             case 'q': options->quick = true; break;
             case 'r':
                 if (zs_parse_count (optarg, 1, 1000, &options->rounds))
-                    return s_usage_error ("--rounds must be 1 to 1000");
+                    return zs_parse_usage_error (PROGRAM, "--rounds must be 1 to 1000");
                 rounds = true;
                 break;
             case 's':
                 if (zs_parse_count (optarg, 1, 3600, &options->seconds))
-                    return s_usage_error ("--seconds must be 1 to 3600");
+                    return zs_parse_usage_error (PROGRAM, "--seconds must be 1 to 3600");
                 seconds = true;
                 break;
             case 'S':
                 if (zs_parse_size (optarg, &options->small_size) || options->small_size == 0
                     || options->small_size > ZS_CHUNK_SIZE)
-                    return s_usage_error ("--small must be a size from 1 byte to 1M");
+                    return zs_parse_usage_error (PROGRAM,
+                                                 "--small must be a size from 1 byte to 1M");
                 break;
             case 'L':
                 if (zs_parse_size (optarg, &options->large_size) || options->large_size == 0
                     || options->large_size > (1ULL << 40))
-                    return s_usage_error ("--large must be a size from 1 byte to 1T");
+                    return zs_parse_usage_error (PROGRAM,
+                                                 "--large must be a size from 1 byte to 1T");
                 large = true;
                 break;
             case 'o':
@@ -260,23 +249,26 @@ s_parse (options_t *options, int argc, char *argv[])
                 break;
             case 'c':
                 if (s_list (optarg, 1, CLIENTS_MAX, options->clients, &options->client_kinds))
-                    return s_usage_error ("--clients must be up to %d counts from 1 to %d",
-                                          LIST_MAX, CLIENTS_MAX);
+                    return zs_parse_usage_error (PROGRAM,
+                                                 "--clients must be up to %d counts from 1 to %d",
+                                                 LIST_MAX, CLIENTS_MAX);
                 break;
             case 'R':
                 if (s_list (optarg, 1, ZS_REPLICAS_MAX, options->replicas, &options->replica_kinds))
-                    return s_usage_error ("--replicas must be up to %d counts from 1 to %d",
-                                          LIST_MAX, ZS_REPLICAS_MAX);
+                    return zs_parse_usage_error (PROGRAM,
+                                                 "--replicas must be up to %d counts from 1 to %d",
+                                                 LIST_MAX, ZS_REPLICAS_MAX);
                 break;
             case 'h': s_usage (stdout); return 0;
             default:
-                return s_usage_error ("unknown option or missing value '%s'", argv[optind - 1]);
+                return zs_parse_usage_error (PROGRAM, "unknown option or missing value '%s'",
+                                             argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return s_usage_error ("unexpected argument '%s'", argv[optind]);
+        return zs_parse_usage_error (PROGRAM, "unexpected argument '%s'", argv[optind]);
     if (zs_name_check_user (options->user))
-        return s_usage_error ("bad user '%s'", options->user);
+        return zs_parse_usage_error (PROGRAM, "bad user '%s'", options->user);
     if (options->quick) {
         options->rounds = rounds ? options->rounds : 1;
         options->seconds = seconds ? options->seconds : 2;

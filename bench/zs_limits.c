@@ -3,6 +3,7 @@
 
 #include "zs_limits.h"
 #include "zs_content.h"
+#include "zs_fs.h"
 
 #include <czmq.h>
 #include <fcntl.h>
@@ -184,21 +185,6 @@ done:
     return rc;
 }
 
-static int
-s_write_all (int fd, const byte *data, size_t size)
-{
-    while (size > 0) {
-        ssize_t written = write (fd, data, size);
-        if (written < 0 && errno == EINTR)
-            continue;
-        if (written < 0)
-            return -1;
-        data += written;
-        size -= (size_t) written;
-    }
-    return 0;
-}
-
 double
 zs_limits_disk_write (const char *folder, uint64_t bytes)
 {
@@ -217,7 +203,7 @@ zs_limits_disk_write (const char *folder, uint64_t bytes)
             //  A different first word in every block, so that nothing below
             //  could take two blocks for one
             memcpy (buffer, &written, sizeof (written));
-            rc = s_write_all (fd, buffer, size);
+            rc = zs_fs_pwrite_all (fd, buffer, size, (long long) written);
             written += size;
         }
         if (rc == 0 && !zsys_interrupted && fsync (fd) == 0)
@@ -249,17 +235,12 @@ s_create_one (creator_t *creator, const byte *content, uint64_t number)
     int fd = open (temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
-    int rc = s_write_all (fd, content, SMALL_SIZE) || fsync (fd) ? -1 : 0;
+    int rc = zs_fs_pwrite_all (fd, content, SMALL_SIZE, 0) || fsync (fd) ? -1 : 0;
     close (fd);
     if (rc || rename (temp, path))
         return -1;
-    //  As a bucket does after a rename: open the folder, fsync, close
-    int folder = open (creator->folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (folder < 0)
-        return -1;
-    rc = fsync (folder);
-    close (folder);
-    return rc;
+    //  As a bucket does after a rename
+    return zs_fs_sync_dir (AT_FDCWD, creator->folder);
 }
 
 static void *

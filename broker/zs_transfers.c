@@ -645,18 +645,28 @@ zs_transfers_put_below (zs_server_t *self, const char *user, const char *name, u
     return false;
 }
 
+//  Sends GET_BEGIN: what the chunks to come make up; 0 or -1
+static int
+s_send_get_begin (zs_server_t *self, zframe_t *client, uint64_t request, uint64_t version,
+                  uint64_t size, const byte *checksum)
+{
+    zs_proto_set_id (self->reply, ZS_PROTO_GET_BEGIN);
+    zs_proto_set_request (self->reply, request);
+    zs_proto_set_version (self->reply, version);
+    zs_proto_set_size (self->reply, size);
+    zs_proto_set_checksum (self->reply, checksum);
+    return zs_server_send_client (self, client);
+}
+
 //  GET_BEGIN goes with the first chunk, not before it: the two then cross
 //  every thread and socket together, which halves the wake-ups of a small
 //  get. 0, or -1 when the client is gone (the transfer failed).
 static int
 s_get_begin (zs_server_t *self, zs_transfer_t *transfer)
 {
-    zs_proto_set_id (self->reply, ZS_PROTO_GET_BEGIN);
-    zs_proto_set_request (self->reply, transfer->request);
-    zs_proto_set_version (self->reply, transfer->version);
-    zs_proto_set_size (self->reply, transfer->size);
-    zs_proto_set_checksum (self->reply, transfer->checksum);
-    if (zs_server_send_client (self, transfer->client) == 0)
+    if (s_send_get_begin (self, transfer->client, transfer->request, transfer->version,
+                          transfer->size, transfer->checksum)
+        == 0)
         return 0;
     transfer->client_gone = true;
     s_fail (self, transfer, ZS_STATUS_TIMEOUT, "the client went away");
@@ -677,12 +687,8 @@ s_get_cached (zs_server_t *self, zframe_t *client, uint64_t request, const char 
     zframe_t *content = zs_cache_get (self->cache, user, name, record->version, &crc);
     if (!content)
         return false;
-    zs_proto_set_id (self->reply, ZS_PROTO_GET_BEGIN);
-    zs_proto_set_request (self->reply, request);
-    zs_proto_set_version (self->reply, record->version);
-    zs_proto_set_size (self->reply, record->size);
-    zs_proto_set_checksum (self->reply, record->checksum);
-    if (zs_server_send_client (self, client) == 0) {
+    if (s_send_get_begin (self, client, request, record->version, record->size, record->checksum)
+        == 0) {
         zs_proto_set_id (self->reply, ZS_PROTO_GET_CHUNK);
         zs_proto_set_request (self->reply, request);
         zs_proto_set_seq (self->reply, 0);

@@ -18,6 +18,7 @@
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
+#define PROGRAM     "zstore"
 
 typedef struct {
     const char *endpoint;    //  Gateway's client endpoint
@@ -39,20 +40,6 @@ typedef struct {
 } command_t;
 
 static const command_t *s_find_command (const char *name);
-
-static int s_usage_error (const char *format, ...) CHECK_PRINTF (1);
-
-static int
-s_usage_error (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    fprintf (stderr, "zstore: ");
-    vfprintf (stderr, format, args);
-    fprintf (stderr, " (see zstore --help)\n");
-    va_end (args);
-    return EXIT_USAGE;
-}
 
 //  One line on stderr: what failed (a format), then why
 static int s_failed (zs_client_t *client, const char *format, ...) CHECK_PRINTF (2);
@@ -102,8 +89,8 @@ s_options (const char *command, int argc, char *argv[], const char *short_option
             return 0;
         }
         if (option == '?' || option == ':')
-            return s_usage_error ("%s: unknown option or missing value '%s'", command,
-                                  argv[optind - 1]);
+            return zs_parse_usage_error (PROGRAM, "%s: unknown option or missing value '%s'",
+                                         command, argv[optind - 1]);
         int rc = handle (option, arg);
         if (rc >= 0)
             return rc;
@@ -144,9 +131,9 @@ s_arguments (const char *command, int argc, int min, int max)
 {
     int count = argc - optind;
     if (count < min)
-        return s_usage_error ("%s: missing argument", command);
+        return zs_parse_usage_error (PROGRAM, "%s: missing argument", command);
     if (count > max)
-        return s_usage_error ("%s: too many arguments", command);
+        return zs_parse_usage_error (PROGRAM, "%s: too many arguments", command);
     return -1;
 }
 
@@ -167,7 +154,7 @@ static int
 s_put_option (int option, void *arg)
 {
     if (option == 'r' && zs_parse_count (optarg, 1, ZS_REPLICAS_MAX, (uint64_t *) arg))
-        return s_usage_error ("put: -r must be 1 to %d", ZS_REPLICAS_MAX);
+        return zs_parse_usage_error (PROGRAM, "put: -r must be 1 to %d", ZS_REPLICAS_MAX);
     return -1;
 }
 
@@ -190,7 +177,8 @@ s_put (context_t *context, int argc, char *argv[])
     const char *name = count == 2 ? positional[1] : NULL;
     if (!name) {
         if (streq (local, "-"))
-            return s_usage_error ("put: a NAME is needed when reading standard input");
+            return zs_parse_usage_error (PROGRAM,
+                                         "put: a NAME is needed when reading standard input");
         base = strdup (local);
         name = basename (base);
     }
@@ -451,7 +439,7 @@ s_replicas (context_t *context, int argc, char *argv[])
     if ((rc = s_bad_name (name)) >= 0)
         return rc;
     if (zs_parse_count (argv[optind + 1], 1, ZS_REPLICAS_MAX, &replicas))
-        return s_usage_error ("replicas: N must be 1 to %d", ZS_REPLICAS_MAX);
+        return zs_parse_usage_error (PROGRAM, "replicas: N must be 1 to %d", ZS_REPLICAS_MAX);
     zs_client_t *client = s_connect (context);
     if (!client)
         return EXIT_FAILED;
@@ -479,7 +467,7 @@ s_admin (context_t *context, int argc, char *argv[])
         return rc;
     const char *bucket = with_bucket ? argv[optind] : NULL;
     if (bucket && zs_name_check_bucket (bucket))
-        return s_usage_error ("%s: bad bucket id '%s'", command, bucket);
+        return zs_parse_usage_error (PROGRAM, "%s: bad bucket id '%s'", command, bucket);
     zs_client_t *client = s_connect (context);
     if (!client)
         return EXIT_FAILED;
@@ -692,21 +680,24 @@ s_check_secure (context_t *context, bool secure)
     if (!secure && !context->cert)
         return -1;
     if (!context->cert || !context->gateway_key)
-        return s_usage_error ("secure mode needs --cert and --gateway-key (or ZSTORE_CERT and "
-                              "ZSTORE_GATEWAY_KEY)");
+        return zs_parse_usage_error (
+            PROGRAM, "secure mode needs --cert and --gateway-key (or ZSTORE_CERT and "
+                     "ZSTORE_GATEWAY_KEY)");
     char error[512];
     zs_secure_t *secure_keys =
         zs_secure_new (context->cert, context->gateway_key, error, sizeof (error));
     if (!secure_keys)
-        return s_usage_error ("%s", error);
+        return zs_parse_usage_error (PROGRAM, "%s", error);
     const char *name = zs_secure_name (secure_keys);
     int rc = -1;
     if (!name)
-        rc = s_usage_error ("%s names no user", context->cert);
+        rc = zs_parse_usage_error (PROGRAM, "%s names no user", context->cert);
     else if (context->user_given && strneq (context->user, name))
-        rc = s_usage_error ("the key pair is user %s's, not %s's: in secure mode the key says "
-                            "who you are",
-                            name, context->user);
+        rc = zs_parse_usage_error (
+            PROGRAM,
+            "the key pair is user %s's, not %s's: in secure mode the key says "
+            "who you are",
+            name, context->user);
     zs_secure_destroy (&secure_keys);
     return rc;
 }
@@ -747,19 +738,20 @@ main (int argc, char *argv[])
             case 'K': context.gateway_key = optarg; break;
             case 't':
                 if (zs_parse_count (optarg, 1, 86400, &seconds))
-                    return s_usage_error ("--timeout must be 1 to 86400 seconds");
+                    return zs_parse_usage_error (PROGRAM, "--timeout must be 1 to 86400 seconds");
                 context.timeout = (int64_t) seconds * 1000;
                 break;
             case 'h': s_usage (stdout); return 0;
             default:
-                return s_usage_error ("unknown option or missing value '%s'", argv[optind - 1]);
+                return zs_parse_usage_error (PROGRAM, "unknown option or missing value '%s'",
+                                             argv[optind - 1]);
         }
     }
     if (optind >= argc)
-        return s_usage_error ("no command given");
+        return zs_parse_usage_error (PROGRAM, "no command given");
     const command_t *command = s_find_command (argv[optind]);
     if (!command)
-        return s_usage_error ("unknown command '%s'", argv[optind]);
+        return zs_parse_usage_error (PROGRAM, "unknown command '%s'", argv[optind]);
     zsys_init ();
     zsys_set_logstream (stderr);
     if (command->run == s_keygen)
@@ -769,10 +761,10 @@ main (int argc, char *argv[])
         return rc;
     if (!context.cert) {
         if (!context.user)
-            return s_usage_error ("no user: give -u USER or set ZSTORE_USER");
+            return zs_parse_usage_error (PROGRAM, "no user: give -u USER or set ZSTORE_USER");
         const char *problem = zs_name_check_user (context.user);
         if (problem)
-            return s_usage_error ("bad user '%s': %s", context.user, problem);
+            return zs_parse_usage_error (PROGRAM, "bad user '%s': %s", context.user, problem);
     }
     else
         context.user = "unknown"; //  Until the key pair names the user

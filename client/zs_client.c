@@ -88,7 +88,6 @@ s_connect (zs_client_t *self)
     self->poller = zpoller_new (self->socket, self->monitor, NULL);
     self->lost = false;
     self->unsent = false;
-    self->handshakes_failed = 0;
 }
 
 zs_client_t *

@@ -29,6 +29,7 @@
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE  2
+#define PROGRAM     "zstore-monitor"
 
 #define INTERVAL_DEFAULT 500       //  ms between snapshots and redraws
 #define INTERVAL_MIN     50        //  ms
@@ -71,20 +72,6 @@ typedef struct {
     bool quit;
     int status; //  Exit status
 } monitor_t;
-
-static int s_usage_error (const char *format, ...) CHECK_PRINTF (1);
-
-static int
-s_usage_error (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    fprintf (stderr, "zstore-monitor: ");
-    vfprintf (stderr, format, args);
-    fprintf (stderr, " (see zstore-monitor --help)\n");
-    va_end (args);
-    return EXIT_USAGE;
-}
 
 static void
 s_usage (FILE *stream)
@@ -172,34 +159,35 @@ s_options (options_t *options, int argc, char *argv[])
             case 'j': options->json = true; break;
             case 'i':
                 if (zs_parse_count (optarg, INTERVAL_MIN, INTERVAL_MAX, &interval))
-                    return s_usage_error ("--interval must be %d to %d ms", INTERVAL_MIN,
-                                          INTERVAL_MAX);
+                    return zs_parse_usage_error (PROGRAM, "--interval must be %d to %d ms",
+                                                 INTERVAL_MIN, INTERVAL_MAX);
                 options->interval = (int64_t) interval;
                 break;
             case 'h': s_usage (stdout); return 0;
             default:
-                return s_usage_error ("unknown option or missing value '%s'", argv[optind - 1]);
+                return zs_parse_usage_error (PROGRAM, "unknown option or missing value '%s'",
+                                             argv[optind - 1]);
         }
     }
     if (optind < argc)
-        return s_usage_error ("unexpected argument '%s'", argv[optind]);
+        return zs_parse_usage_error (PROGRAM, "unexpected argument '%s'", argv[optind]);
     if (!*options->gateway)
-        return s_usage_error ("the gateway endpoint is empty");
+        return zs_parse_usage_error (PROGRAM, "the gateway endpoint is empty");
     if (events && (*events || events_given))
         options->events = strdup (events);
     else if (!(options->events = s_events_next_to (options->gateway)))
-        return s_usage_error ("cannot tell the events endpoint from '%s': give --events",
-                              options->gateway);
+        return zs_parse_usage_error (
+            PROGRAM, "cannot tell the events endpoint from '%s': give --events", options->gateway);
     if (!*options->events)
-        return s_usage_error ("the events endpoint is empty");
+        return zs_parse_usage_error (PROGRAM, "the events endpoint is empty");
     if (secure || options->cert) {
         if (!options->cert || !options->gateway_key)
-            return s_usage_error ("secure mode needs --cert and --gateway-key");
+            return zs_parse_usage_error (PROGRAM, "secure mode needs --cert and --gateway-key");
         char error[512];
         options->secure =
             zs_secure_new (options->cert, options->gateway_key, error, sizeof (error));
         if (!options->secure)
-            return s_usage_error ("%s", error);
+            return zs_parse_usage_error (PROGRAM, "%s", error);
     }
     return -1;
 }
@@ -229,7 +217,7 @@ s_once (options_t *options, bool colour, bool utf8)
 {
     zs_client_t *client = zs_client_new (options->gateway, CLIENT_USER);
     if (!client)
-        return s_usage_error ("cannot use gateway endpoint '%s'", options->gateway);
+        return zs_parse_usage_error (PROGRAM, "cannot use gateway endpoint '%s'", options->gateway);
     zs_client_set_timeout (client, ONCE_TIMEOUT);
     zs_proto_t *status = NULL;
     if (!options->secure || zs_client_set_secure (client, options->cert, options->gateway_key) == 0)
@@ -483,13 +471,14 @@ s_monitor (options_t *options, bool colour, bool utf8)
             zs_secure_apply_client (options->secure, self.subscriber);
         if (zsock_connect (self.subscriber, "%s", options->events)) {
             zsock_destroy (&self.subscriber);
-            return s_usage_error ("cannot use events endpoint '%s'", options->events);
+            return zs_parse_usage_error (PROGRAM, "cannot use events endpoint '%s'",
+                                         options->events);
         }
     }
     self.probe = zs_probe_new (options->gateway, options->secure);
     if (!self.probe) {
         zsock_destroy (&self.subscriber);
-        return s_usage_error ("cannot use gateway endpoint '%s'", options->gateway);
+        return zs_parse_usage_error (PROGRAM, "cannot use gateway endpoint '%s'", options->gateway);
     }
     self.view = zs_view_new ();
     self.event = zs_proto_new ();

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -79,4 +80,16 @@ zs_parse_format_size (uint64_t bytes, char *buffer, unsigned int size)
         unit++;
     }
     snprintf (buffer, size, "%.1f %s", scaled, units[unit]);
+}
+
+int
+zs_parse_usage_error (const char *program, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "%s: ", program);
+    vfprintf (stderr, format, args);
+    fprintf (stderr, " (see %s --help)\n", program);
+    va_end (args);
+    return 2;
 }

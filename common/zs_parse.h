@@ -8,6 +8,7 @@
 #ifndef ZS_PARSE_H_INCLUDED
 #define ZS_PARSE_H_INCLUDED
 
+#include <czmq.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -22,6 +23,10 @@ int zs_parse_count (const char *text, uint64_t min, uint64_t max, uint64_t *valu
 
 //  Format bytes for people: "512 B", "1.5 KiB", "3.2 GiB"
 void zs_parse_format_size (uint64_t bytes, char *buffer, unsigned int size);
+
+//  Says on stderr what is wrong with a command line, as "program: what (see
+//  program --help)"; returns 2, the exit status of wrong usage
+int zs_parse_usage_error (const char *program, const char *format, ...) CHECK_PRINTF (2);
 
 #ifdef __cplusplus
 }
