@@ -166,21 +166,21 @@ s_heartbeat (self_t *self, uint64_t clock)
     s_send (self);
 }
 
-//  Reads and writes have disk workers of their own (half each, when there
-//  are two or more): a read waits behind no fsync, no write held up by a
-//  full disk queue. A transfer always goes to the same worker, so that its
-//  messages stay in order.
+//  One disk worker writes, so that one sync of the file system makes all
+//  the copies written meanwhile durable (group commit); the others read, so
+//  that a read waits behind no sync. With one worker it does both. A
+//  transfer always goes to the same worker, so that its messages stay in
+//  order.
 static zactor_t *
 s_worker (self_t *self, uint64_t transfer, bool reading)
 {
-    size_t readers = self->worker_count / 2;
-    size_t writers = self->worker_count - readers;
+    size_t readers = self->worker_count - 1;
+    if (!reading || readers == 0)
+        return self->workers[0];
     //  Mixed first: ids that come in a pattern (a put takes every other
     //  one) must not all fall on one worker
     uint64_t mixed = (transfer * 0x9E3779B97F4A7C15ULL) >> 32;
-    if (reading && readers)
-        return self->workers[writers + mixed % readers];
-    return self->workers[mixed % writers];
+    return self->workers[1 + mixed % readers];
 }
 
 //  Sends a gateway message on to the disk worker that owns its transfer. A

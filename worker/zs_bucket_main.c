@@ -8,7 +8,7 @@
 
 #include <getopt.h>
 
-#define WORKERS_DEFAULT "8"
+#define WORKERS_DEFAULT "4"
 
 static void
 s_usage (FILE *stream)
@@ -24,7 +24,7 @@ s_usage (FILE *stream)
              "  --zone ZONE         failure zone; replicas go to distinct zones first\n"
              "  --capacity BYTES    most bytes to store (K, M, G, T suffixes); default: the\n"
              "                      file system's free space\n"
-             "  --workers N         disk worker threads, 1 to 16, half of them for reads\n"
+             "  --workers N         disk worker threads, 1 to 16: one writes, the others read\n"
              "                      (default " WORKERS_DEFAULT ")\n"
              "  --scrub-rate BYTES  read every copy again in the background at this many\n"
              "                      bytes per second (K, M, G suffixes) to find damage;\n"

@@ -9,6 +9,17 @@
 #define INVENTORY_BATCH       1000         //  Records per INVENTORY message
 #define INVENTORY_BATCH_BYTES (512 * 1024) //  ... or about this many bytes
 #define IDLE_TIMEOUT_DEFAULT  120000       //  ms before an idle transfer is aborted
+#define SYNC_BATCH_MAX        64           //  Copies waiting before a sync is forced
+#define SYNC_DELAY_MAX                                                                             \
+    5 //  ms a copy waits at most for its sync
+      //  while messages keep arriving
+
+//  What a transfer waits for the next sync of the file system to answer
+typedef enum {
+    SYNC_NONE,       //  Nothing
+    SYNC_THEN_READY, //  Prepared: STORE_READY
+    SYNC_THEN_DONE   //  Committed: DONE
+} awaiting_t;
 
 //  A transfer in progress: a copy being written or one being read, or a
 //  copy committed lately, which the gateway may still abort
@@ -17,19 +28,27 @@ typedef struct {
     zs_writer_t *writer;      //  Set for a store
     zs_reader_t *reader;      //  Set for a fetch
     zs_fileinfo_t *committed; //  Set for a store committed: what it committed
+    awaiting_t awaiting;      //  Store: the answer held until the next sync
     uint32_t next;            //  Fetch: next chunk to send
     uint32_t limit;           //  Fetch: chunks below this may be sent
     int64_t active;           //  When the gateway last spoke of it
 } transfer_t;
 
 typedef struct {
-    zsock_t *pipe;        //  To the bucket's network thread
-    zpoller_t *poller;    //  Waits on the pipe
-    zs_store_t *store;    //  The data folder
-    zhashx_t *transfers;  //  transfer_t by transfer id (as text)
-    zs_proto_t *message;  //  Message being handled
-    zs_proto_t *reply;    //  Message being sent
-    zs_scan_t *scan;      //  Inventory walk in progress
+    zsock_t *pipe;                     //  To the bucket's network thread
+    zpoller_t *poller;                 //  Waits on the pipe
+    zs_store_t *store;                 //  The data folder
+    zhashx_t *transfers;               //  transfer_t by transfer id (as text)
+    zhashx_t *reading;                 //  The fetches among them, so that finding those
+                                       //  with credit does not walk every remembered copy
+    zs_proto_t *message;               //  Message being handled
+    zs_proto_t *reply;                 //  Message being sent
+    zs_scan_t *scan;                   //  Inventory walk in progress
+    int sync_fd;                       //  The data folder, opened by this worker alone, so
+                                       //  that its sync sees every write error once
+    uint64_t unsynced[SYNC_BATCH_MAX]; //  Transfers waiting for a sync
+    size_t unsynced_count;
+    int64_t unsynced_since;
     int64_t idle_timeout; //  ms
     int64_t next_idle_check;
     bool verbose;
@@ -61,9 +80,11 @@ s_self_new (zsock_t *pipe, zs_store_t *store)
     assert (self);
     self->pipe = pipe;
     self->store = store;
+    self->sync_fd = openat (zs_store_fd (store), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     self->poller = zpoller_new (pipe, NULL);
     self->transfers = zhashx_new ();
     zhashx_set_destructor (self->transfers, (zhashx_destructor_fn *) s_transfer_destroy);
+    self->reading = zhashx_new ();
     self->message = zs_proto_new ();
     self->reply = zs_proto_new ();
     self->idle_timeout = IDLE_TIMEOUT_DEFAULT;
@@ -75,7 +96,10 @@ s_self_destroy (self_t **self_p)
 {
     if (*self_p) {
         self_t *self = *self_p;
+        zhashx_destroy (&self->reading);
         zhashx_destroy (&self->transfers);
+        if (self->sync_fd >= 0)
+            close (self->sync_fd);
         zs_scan_destroy (&self->scan);
         zs_proto_destroy (&self->message);
         zs_proto_destroy (&self->reply);
@@ -122,6 +146,7 @@ s_transfer_end (self_t *self, uint64_t transfer)
 {
     char key[24];
     s_key (key, transfer);
+    zhashx_delete (self->reading, key);
     zhashx_delete (self->transfers, key);
 }
 
@@ -136,6 +161,74 @@ s_transfer_add (self_t *self, uint64_t transfer)
     s_key (key, transfer);
     zhashx_update (self->transfers, key, item);
     return item;
+}
+
+static void s_sync (self_t *self);
+
+static void
+s_await_sync (self_t *self, transfer_t *item, awaiting_t answer)
+{
+    item->awaiting = answer;
+    if (self->unsynced_count == 0)
+        self->unsynced_since = zclock_mono ();
+    self->unsynced[self->unsynced_count++] = item->transfer;
+    if (self->unsynced_count == SYNC_BATCH_MAX)
+        s_sync (self);
+}
+
+//  Group commit: one sync of the file system makes every copy prepared or
+//  committed since the last one durable, then each gets its answer. A failed
+//  sync fails them all, since it cannot say whose data it lost.
+static void
+s_sync (self_t *self)
+{
+    int rc = self->sync_fd >= 0 ? syncfs (self->sync_fd) : -1;
+    int error = self->sync_fd >= 0 ? errno : EBADF;
+    zlistx_t *failed = zlistx_new ();
+    for (size_t index = 0; index < self->unsynced_count; index++) {
+        //  Gone when the gateway aborted it meanwhile
+        transfer_t *item = s_transfer (self, self->unsynced[index]);
+        if (!item || item->awaiting == SYNC_NONE)
+            continue;
+        awaiting_t answer = item->awaiting;
+        item->awaiting = SYNC_NONE;
+        if (rc == 0 && answer == SYNC_THEN_READY) {
+            zs_proto_reset (self->reply);
+            zs_proto_set_id (self->reply, ZS_PROTO_STORE_READY);
+            zs_proto_set_transfer (self->reply, item->transfer);
+            zs_proto_send (self->reply, self->pipe);
+        }
+        else if (rc == 0)
+            s_send_done (self, item->transfer, ZS_STATUS_OK, "");
+        else
+            zlistx_add_end (failed, item);
+    }
+    self->unsynced_count = 0;
+    for (transfer_t *item = (transfer_t *) zlistx_first (failed); item;
+         item = (transfer_t *) zlistx_next (failed)) {
+        uint64_t transfer = item->transfer;
+        zsys_error ("transfer %" PRIu64 ": cannot make the copy durable: %s", transfer,
+                    strerror (error));
+        //  In place but maybe not durable: not a copy to count on, so none
+        if (item->committed)
+            zs_store_drop (self->store, item->committed->user, item->committed->name,
+                           item->committed->version);
+        s_send_done (self, transfer, ZS_STATUS_INTERNAL, "cannot make the copy durable");
+        s_transfer_end (self, transfer);
+    }
+    zlistx_destroy (&failed);
+}
+
+//  Syncs when nothing more is waiting to join the batch, or when the batch
+//  has waited long enough
+static void
+s_sync_when_due (self_t *self)
+{
+    if (self->unsynced_count == 0)
+        return;
+    bool arriving = zsock_events (self->pipe) & ZMQ_POLLIN;
+    if (!arriving || zclock_mono () - self->unsynced_since >= SYNC_DELAY_MAX)
+        s_sync (self);
 }
 
 static void
@@ -192,7 +285,7 @@ s_store_end (self_t *self)
 {
     uint64_t transfer = zs_proto_transfer (self->message);
     transfer_t *item = s_transfer (self, transfer);
-    if (!item || !item->writer)
+    if (!item || !item->writer || item->awaiting != SYNC_NONE)
         return;
     item->active = zclock_mono ();
     int status = zs_writer_prepare (item->writer, zs_proto_size (self->message),
@@ -202,10 +295,7 @@ s_store_end (self_t *self)
         s_transfer_end (self, transfer);
         return;
     }
-    zs_proto_reset (self->reply);
-    zs_proto_set_id (self->reply, ZS_PROTO_STORE_READY);
-    zs_proto_set_transfer (self->reply, transfer);
-    zs_proto_send (self->reply, self->pipe);
+    s_await_sync (self, item, SYNC_THEN_READY);
 }
 
 //  Every bucket of the transfer is ready: put the copy in place
@@ -216,10 +306,14 @@ s_commit (self_t *self)
     transfer_t *item = s_transfer (self, transfer);
     if (!item || !item->writer)
         return;
+    //  The content must be durable before its name: a gateway that commits
+    //  before READY gets its sync now
+    if (item->awaiting == SYNC_THEN_READY)
+        s_sync (self);
     item->active = zclock_mono ();
     int status = zs_writer_commit (item->writer);
-    s_send_done (self, transfer, status, status ? zs_writer_reason (item->writer) : "");
     if (status) {
+        s_send_done (self, transfer, status, zs_writer_reason (item->writer));
         s_transfer_end (self, transfer);
         return;
     }
@@ -227,6 +321,7 @@ s_commit (self_t *self)
     //  all, its ABORT drops the copy
     item->committed = zs_fileinfo_dup (zs_writer_info (item->writer));
     zs_writer_destroy (&item->writer);
+    s_await_sync (self, item, SYNC_THEN_DONE);
 }
 
 //  The gateway gives up on a transfer: a copy it committed goes too
@@ -265,6 +360,9 @@ s_fetch (self_t *self)
     }
     transfer_t *item = s_transfer_add (self, transfer);
     item->reader = reader;
+    char key[24];
+    s_key (key, transfer);
+    zhashx_insert (self->reading, key, item);
     item->next = start;
     item->limit = zs_proto_limit (self->message);
 }
@@ -393,7 +491,9 @@ s_handle_command (self_t *self, zmsg_t *msg)
     if (streq (command, "$TERM"))
         self->terminated = true;
     else if (streq (command, "RESET")) {
+        zhashx_purge (self->reading);
         zhashx_purge (self->transfers);
+        self->unsynced_count = 0;
         zs_scan_destroy (&self->scan);
         //  Everything before it is done: the bucket waits for this
         zstr_send (self->pipe, "RESET");
@@ -462,9 +562,9 @@ zs_disk_actor (zsock_t *pipe, void *args)
     while (!self->terminated) {
         //  Fetches with credit keep the loop busy; otherwise wait
         bool busy = false;
-        transfer_t *item = (transfer_t *) zhashx_first (self->transfers);
-        for (; item && !busy; item = (transfer_t *) zhashx_next (self->transfers))
-            busy = item->reader && item->next < item->limit;
+        transfer_t *item = (transfer_t *) zhashx_first (self->reading);
+        for (; item && !busy; item = (transfer_t *) zhashx_next (self->reading))
+            busy = item->next < item->limit;
         zsock_t *which = (zsock_t *) zpoller_wait (self->poller, busy ? 0 : 1000);
         if (which == pipe)
             s_handle_pipe (self);
@@ -474,15 +574,16 @@ zs_disk_actor (zsock_t *pipe, void *args)
         //  serving a fetch may end it, but never another one
         if (busy) {
             zlistx_t *ready = zlistx_new ();
-            for (item = (transfer_t *) zhashx_first (self->transfers); item;
-                 item = (transfer_t *) zhashx_next (self->transfers))
-                if (item->reader && item->next < item->limit)
+            for (item = (transfer_t *) zhashx_first (self->reading); item;
+                 item = (transfer_t *) zhashx_next (self->reading))
+                if (item->next < item->limit)
                     zlistx_add_end (ready, item);
             for (item = (transfer_t *) zlistx_first (ready); item;
                  item = (transfer_t *) zlistx_next (ready))
                 s_fetch_serve (self, item);
             zlistx_destroy (&ready);
         }
+        s_sync_when_due (self);
         s_expire_idle (self);
     }
     s_self_destroy (&self);

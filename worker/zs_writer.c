@@ -142,22 +142,6 @@ zs_writer_append (zs_writer_t *self, uint32_t seq, const byte *data, size_t size
     return ZS_STATUS_OK;
 }
 
-//  Creates the copy's leaf directory, durably, when it is missing
-static int
-s_make_leaf (zs_writer_t *self, const char *leaf)
-{
-    int fd = zs_store_fd (self->store);
-    struct stat info;
-    if (fstatat (fd, leaf, &info, 0) == 0)
-        return 0;
-    char parent[ZS_OBJECT_PATH_MAX];
-    snprintf (parent, sizeof (parent), "%s", leaf);
-    *strrchr (parent, '/') = 0;
-    if (zs_fs_mkdirs (fd, leaf) || zs_fs_sync_dir (fd, parent) || zs_fs_sync_dir (fd, "objects"))
-        return -1;
-    return 0;
-}
-
 int
 zs_writer_prepare (zs_writer_t *self, uint64_t size, const byte *checksum)
 {
@@ -173,7 +157,7 @@ zs_writer_prepare (zs_writer_t *self, uint64_t size, const byte *checksum)
     zs_object_encode_header (self->info, header);
     if (zs_fs_pwrite_all (self->fd, self->crcs, self->chunks * sizeof (uint32_t),
                           (long long) (self->header_size + size))
-        || zs_fs_pwrite_all (self->fd, header, self->header_size, 0) || fsync (self->fd))
+        || zs_fs_pwrite_all (self->fd, header, self->header_size, 0))
         return s_failed (self, s_io_status (), "write failed: %s", strerror (errno));
     self->prepared = true;
     return ZS_STATUS_OK;
@@ -194,16 +178,9 @@ zs_writer_commit (zs_writer_t *self)
     int fd = zs_store_fd (self->store);
     struct stat replaced;
     bool replacing = fstatat (fd, path, &replaced, 0) == 0;
-    if (s_make_leaf (self, leaf) || renameat (fd, self->temp, fd, path))
+    if (zs_fs_mkdirs (fd, leaf) || renameat (fd, self->temp, fd, path))
         return s_failed (self, s_io_status (), "cannot put the copy in place: %s",
                          strerror (errno));
-    if (zs_fs_sync_dir (fd, leaf)) {
-        //  In place but maybe not durable: not a copy to count on, so none
-        int error = errno;
-        unlinkat (fd, path, 0);
-        return s_failed (self, ZS_STATUS_INTERNAL, "cannot make the copy durable: %s",
-                         strerror (error));
-    }
     self->committed = true;
     zs_store_writing (self->store, -(int64_t) self->written);
     int64_t disk_size = (int64_t) zs_object_disk_size (self->info, self->header_size);

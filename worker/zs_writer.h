@@ -1,12 +1,15 @@
 /*  zs_writer - write one copy, durably
 
     Chunks go to a temporary file as they arrive, each checked against its
-    CRC. Prepare writes the CRC table and header and fsyncs the file: the
-    content is durable but not yet a copy. Commit renames it into place and
-    fsyncs the directory: only then is the copy visible, and only then does
-    the bucket acknowledge it. The gateway asks for the commit when every
-    bucket of a put has prepared, so that a put that fails leaves nothing
-    behind. A writer destroyed before commit removes its temporary file.
+    CRC. Prepare writes the CRC table and header: once the file system is
+    synced, the content is durable but not yet a copy. Commit renames it into
+    place: once the file system is synced again, the copy is durable and
+    visible, and only then does the bucket acknowledge it. The syncs are the
+    caller's, so that one sync makes a whole batch of copies durable (group
+    commit); a commit must never come before the sync of its prepare. The
+    gateway asks for the commit when every bucket of a put has prepared, so
+    that a put that fails leaves nothing behind. A writer destroyed before
+    commit removes its temporary file.
 */
 
 #ifndef ZS_WRITER_H_INCLUDED
@@ -32,12 +35,14 @@ void zs_writer_destroy (zs_writer_t **self_p);
 //  bytes long, each with its CRC-32C. Returns a ZS_STATUS_ code.
 int zs_writer_append (zs_writer_t *self, uint32_t seq, const byte *data, size_t size, uint32_t crc);
 
-//  The content is complete: its size and checksum. Makes the temporary file
-//  durable. Returns a ZS_STATUS_ code.
+//  The content is complete: its size and checksum. Writes the temporary
+//  file's header; a sync of the file system makes it durable. Returns a
+//  ZS_STATUS_ code.
 int zs_writer_prepare (zs_writer_t *self, uint64_t size, const byte *checksum);
 
-//  Put the prepared copy in place, durably. Returns a ZS_STATUS_ code;
-//  ZS_STATUS_OK means the copy is durable and visible.
+//  Put the prepared, synced copy in place. Returns a ZS_STATUS_ code;
+//  ZS_STATUS_OK means the copy is visible, and durable after the next sync
+//  of the file system. A copy whose sync fails must be dropped.
 int zs_writer_commit (zs_writer_t *self);
 
 //  What the copy is: owner, name, version

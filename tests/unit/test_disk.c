@@ -697,6 +697,89 @@ test_store (void **state)
     free (data);
 }
 
+#define BATCH       8    //  Stores in flight at once
+#define BATCH_FIRST 21   //  Transfer id of the first
+#define SMALL_SIZE  4096 //  Bytes of each
+
+//  Stores that end together share the worker's syncs (group commit), and
+//  each still gets every answer, in its own order
+static void
+test_store_batch (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    byte *data = s_random (SMALL_SIZE * BATCH);
+    byte checksum[BATCH][ZS_CHECKSUM_SIZE];
+    char name[BATCH][32];
+    for (uint64_t index = 0; index < BATCH; index++) {
+        const byte *content = data + index * SMALL_SIZE;
+        uint64_t transfer = BATCH_FIRST + index;
+        snprintf (name[index], sizeof (name[index]), "batch/%" PRIu64, index);
+        s_checksum (content, SMALL_SIZE, checksum[index]);
+        s_store_begin (self, transfer, "alice", name[index], 50, SMALL_SIZE, 3, 50);
+        s_store_chunk (self, transfer, 0, content, SMALL_SIZE, zs_crc32c (0, content, SMALL_SIZE));
+        s_store_end (self, transfer, SMALL_SIZE, checksum[index]);
+    }
+    //  Each chunk's ACK comes before its transfer's READY
+    size_t acks[BATCH] = { 0 }, ready[BATCH] = { 0 };
+    for (size_t received = 1; received <= 2 * BATCH; received++) {
+        assert_true (s_recv (self, REPLY_TIMEOUT));
+        size_t index = zs_proto_transfer (self->reply) - BATCH_FIRST;
+        assert_true (index < BATCH);
+        if (zs_proto_id (self->reply) == ZS_PROTO_STORE_ACK)
+            acks[index] = received;
+        else {
+            assert_int_equal (zs_proto_id (self->reply), ZS_PROTO_STORE_READY);
+            ready[index] = received;
+            assert_true (acks[index] > 0 && acks[index] < received);
+        }
+    }
+    s_assert_copies (self, 0);
+    for (uint64_t index = 0; index < BATCH; index++) {
+        s_request (self, ZS_PROTO_COMMIT, BATCH_FIRST + index);
+        s_send (self);
+    }
+    bool done[BATCH] = { false };
+    for (size_t received = 0; received < BATCH; received++) {
+        assert_true (s_recv (self, REPLY_TIMEOUT));
+        size_t index = zs_proto_transfer (self->reply) - BATCH_FIRST;
+        assert_true (index < BATCH && !done[index]);
+        assert_int_equal (zs_proto_id (self->reply), ZS_PROTO_DONE);
+        assert_int_equal (zs_proto_status (self->reply), ZS_STATUS_OK);
+        done[index] = true;
+    }
+    for (uint64_t index = 0; index < BATCH; index++) {
+        assert_true (ready[index] > 0);
+        s_assert_content (self->store, "alice", name[index], 50, data + index * SMALL_SIZE,
+                          SMALL_SIZE, 3, 50);
+    }
+    s_assert_copies (self, BATCH);
+    assert_int_equal (s_files_in (self, "tmp"), 0);
+    s_assert_nothing_pending (self);
+    free (data);
+}
+
+//  A COMMIT that comes before its READY (a gateway must not send one) waits
+//  for the sync of the content: READY first, then DONE
+static void
+test_store_commit_early (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    byte *data = s_random (SMALL_SIZE);
+    byte checksum[ZS_CHECKSUM_SIZE];
+    s_checksum (data, SMALL_SIZE, checksum);
+    s_store_begin (self, 30, "alice", "early", 51, SMALL_SIZE, 1, 51);
+    s_store_chunk (self, 30, 0, data, SMALL_SIZE, zs_crc32c (0, data, SMALL_SIZE));
+    s_store_end (self, 30, SMALL_SIZE, checksum);
+    s_request (self, ZS_PROTO_COMMIT, 30);
+    s_send (self);
+    s_expect_ack (self, 30, 1);
+    s_expect (self, ZS_PROTO_STORE_READY, 30);
+    s_expect_done (self, 30, ZS_STATUS_OK);
+    s_assert_content (self->store, "alice", "early", 51, data, SMALL_SIZE, 1, 51);
+    s_assert_copies (self, 1);
+    free (data);
+}
+
 static void
 test_store_wrong_crc (void **state)
 {
@@ -1142,6 +1225,8 @@ main (void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_inventory, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_store_batch, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_store_commit_early, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store_wrong_crc, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store_out_of_order, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store_abort, s_setup, s_teardown),
