@@ -11,6 +11,7 @@
 
 #define CLIENTS_MAX     256
 #define TIMEOUT_DEFAULT 60000 //  ms: a slow request is a figure, not a failure
+#define GET_CLIENTS     2     //  Clients, each a thread, that share the gets of a run
 
 struct _zs_load_t {
     char *endpoint;
@@ -39,6 +40,7 @@ typedef struct {
     zs_load_t *load;
     int index;
     bool put;
+    size_t depth; //  Gets in flight at once on its client
     atomic_int *stop;
     pthread_barrier_t *barrier; //  Twice: all ready, then go
     zs_samples_t *latencies;
@@ -192,44 +194,111 @@ s_random (uint64_t *state)
     return *state;
 }
 
+//  The gets of a run in flight together on one client: one memory file and
+//  start time for each
+typedef struct {
+    worker_t *worker;
+    zs_client_t *client;
+    int *fds;        //  One per get in flight
+    double *started; //  When the get writing to fds[index] started
+    bool *busy;      //  Whether fds[index] has a get in flight
+    size_t depth;
+    byte *content, *expected;
+} getter_t;
+
+static size_t
+s_getter_slot (getter_t *getter, int fd)
+{
+    size_t index = 0;
+    while (getter->fds[index] != fd)
+        index++;
+    return index;
+}
+
+static bool
+s_next_get (void *arg, const char **name, int *fd)
+{
+    getter_t *getter = (getter_t *) arg;
+    worker_t *worker = getter->worker;
+    zs_load_t *self = worker->load;
+    if (!s_going (worker))
+        return false;
+    size_t index = 0;
+    while (getter->busy[index])
+        index++;
+    if (ftruncate (getter->fds[index], 0) || lseek (getter->fds[index], 0, SEEK_SET) != 0) {
+        s_fail (self, "cannot empty a memory file: %s", strerror (errno));
+        return false;
+    }
+    getter->busy[index] = true;
+    getter->started[index] = s_now ();
+    *name = self->names[s_random (&worker->random) % self->name_count];
+    *fd = getter->fds[index];
+    return true;
+}
+
 static void
-s_get_files (worker_t *worker, zs_client_t *client, int fd, byte *content, byte *expected)
+s_got (void *arg, const char *name, int fd, int rc)
+{
+    getter_t *getter = (getter_t *) arg;
+    worker_t *worker = getter->worker;
+    zs_load_t *self = worker->load;
+    double end = s_now ();
+    size_t index = s_getter_slot (getter, fd);
+    getter->busy[index] = false;
+    if (rc) {
+        s_fail (self, "get %s: %s", name, zs_client_error (getter->client));
+        return;
+    }
+    //  The library checks the checksum the gateway gives; this checks that
+    //  it is the content that was put
+    struct stat info;
+    zs_content_fill (getter->expected, self->size, zs_content_seed (name));
+    if (fstat (fd, &info) || (size_t) info.st_size != self->size
+        || pread (fd, getter->content, self->size, 0) != (ssize_t) self->size
+        || memcmp (getter->content, getter->expected, self->size)) {
+        s_fail (self, "get %s: the content read back is not the content put", name);
+        return;
+    }
+    if (zs_samples_add (worker->latencies, (end - getter->started[index]) * 1000)) {
+        s_fail (self, "out of memory");
+        return;
+    }
+    worker->operations++;
+    worker->finished = end;
+}
+
+//  Gets files at random, depth of them in flight at once on one client
+static void
+s_get_files (worker_t *worker, zs_client_t *client, size_t depth, byte *content, byte *expected)
 {
     zs_load_t *self = worker->load;
     if (self->name_count == 0) {
         s_fail (self, "no files to get: put some first");
         return;
     }
-    while (s_going (worker)) {
-        const char *name = self->names[s_random (&worker->random) % self->name_count];
-        if (ftruncate (fd, 0) || lseek (fd, 0, SEEK_SET) != 0) {
-            s_fail (self, "cannot empty a memory file: %s", strerror (errno));
-            break;
-        }
-        double start = s_now ();
-        int rc = zs_client_get (client, name, fd, NULL);
-        double end = s_now ();
-        if (rc) {
-            s_fail (self, "get %s: %s", name, zs_client_error (client));
-            break;
-        }
-        //  The library checks the checksum the gateway gives; this checks
-        //  that it is the content that was put
-        struct stat info;
-        zs_content_fill (expected, self->size, zs_content_seed (name));
-        if (fstat (fd, &info) || (size_t) info.st_size != self->size
-            || pread (fd, content, self->size, 0) != (ssize_t) self->size
-            || memcmp (content, expected, self->size)) {
-            s_fail (self, "get %s: the content read back is not the content put", name);
-            break;
-        }
-        if (zs_samples_add (worker->latencies, (end - start) * 1000)) {
-            s_fail (self, "out of memory");
-            break;
-        }
-        worker->operations++;
-        worker->finished = end;
-    }
+    getter_t getter = { .worker = worker,
+                        .client = client,
+                        .fds = (int *) calloc (depth, sizeof (int)),
+                        .started = (double *) calloc (depth, sizeof (double)),
+                        .busy = (bool *) calloc (depth, sizeof (bool)),
+                        .depth = depth,
+                        .content = content,
+                        .expected = expected };
+    size_t opened = 0;
+    if (getter.fds && getter.started && getter.busy)
+        while (opened < depth
+               && (getter.fds[opened] = memfd_create ("zstore-bench", MFD_CLOEXEC)) >= 0)
+            opened++;
+    if (opened < depth)
+        s_fail (self, "cannot make memory files: %s", strerror (errno));
+    else
+        zs_client_get_many (client, depth, s_next_get, s_got, &getter);
+    for (size_t index = 0; index < opened; index++)
+        close (getter.fds[index]);
+    free (getter.fds);
+    free (getter.started);
+    free (getter.busy);
 }
 
 static void *
@@ -256,7 +325,7 @@ s_worker (void *arg)
         if (worker->put)
             s_put_files (worker, client, fd, content);
         else
-            s_get_files (worker, client, fd, content, expected);
+            s_get_files (worker, client, worker->depth, content, expected);
     }
     zs_client_destroy (&client);
     if (fd >= 0)
@@ -267,9 +336,11 @@ s_worker (void *arg)
 }
 
 static int
-s_run (zs_load_t *self, bool put, int clients, double seconds, atomic_int *stop)
+s_run (zs_load_t *self, bool put, int in_flight, double seconds, atomic_int *stop)
 {
-    assert (clients > 0 && clients <= CLIENTS_MAX);
+    assert (in_flight > 0 && in_flight <= CLIENTS_MAX);
+    //  A put waits alone on its client; gets share a few
+    int clients = put || in_flight < GET_CLIENTS ? in_flight : GET_CLIENTS;
     worker_t *workers = (worker_t *) calloc ((size_t) clients, sizeof (worker_t));
     pthread_t *threads = (pthread_t *) calloc ((size_t) clients, sizeof (pthread_t));
     if (!workers || !threads) {
@@ -291,6 +362,7 @@ s_run (zs_load_t *self, bool put, int clients, double seconds, atomic_int *stop)
         worker->load = self;
         worker->index = index;
         worker->put = put;
+        worker->depth = (size_t) (in_flight / clients + (index < in_flight % clients));
         worker->stop = stop;
         worker->barrier = &barrier;
         worker->latencies = zs_samples_new ();
@@ -333,17 +405,17 @@ s_run (zs_load_t *self, bool put, int clients, double seconds, atomic_int *stop)
 }
 
 int
-zs_load_put (zs_load_t *self, int clients, double seconds)
+zs_load_put (zs_load_t *self, int in_flight, double seconds)
 {
     assert (self);
-    return s_run (self, true, clients, seconds, NULL);
+    return s_run (self, true, in_flight, seconds, NULL);
 }
 
 int
-zs_load_get (zs_load_t *self, int clients, double seconds, atomic_int *stop)
+zs_load_get (zs_load_t *self, int in_flight, double seconds, atomic_int *stop)
 {
     assert (self);
-    return s_run (self, false, clients, seconds, stop);
+    return s_run (self, false, in_flight, seconds, stop);
 }
 
 uint64_t

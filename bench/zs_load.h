@@ -1,12 +1,12 @@
 /*  zs_load - many small files put and got at once through the client library
 
-    A set of small files on one gateway, and timed runs over it: some
-    number of threads, each with a client of its own (a client is not to be
-    shared between threads), each with one request in flight at a time, so
-    that the threads are the requests in flight. A put run stores new files
-    into the set; a get run reads files of the set at random and checks
-    every byte. A run gives the operations done, their rate and latencies;
-    any failure ends it, as the figures of a run that failed mean nothing.
+    A set of small files on one gateway, and timed runs over it with some
+    number of requests in flight. A put run stores new files into the set
+    from as many threads, each with a client of its own (a client is not to
+    be shared between threads) and one put in flight at a time. A get run
+    reads files of the set at random and checks every byte, all its gets in
+    flight together on one client (zs_client_get_many). A run gives the operations done, their rate
+   and latencies; any failure ends it, as the figures of a run that failed mean nothing.
 */
 
 #ifndef ZS_LOAD_H_INCLUDED
@@ -33,13 +33,14 @@ void zs_load_destroy (zs_load_t **self_p);
 //  How long a client waits for the gateway, in ms (default 60000)
 void zs_load_set_timeout (zs_load_t *self, int64_t timeout);
 
-//  clients threads put new files into the set for seconds. 0, or -1 when
-//  an operation failed (zs_load_error says which and why).
-int zs_load_put (zs_load_t *self, int clients, double seconds);
+//  Puts new files into the set for seconds, in_flight at once. 0, or -1
+//  when an operation failed (zs_load_error says which and why).
+int zs_load_put (zs_load_t *self, int in_flight, double seconds);
 
-//  clients threads get files of the set at random, checking their content,
-//  for seconds or until stop (when not NULL) becomes non-zero. 0 or -1.
-int zs_load_get (zs_load_t *self, int clients, double seconds, atomic_int *stop);
+//  Gets files of the set at random, in_flight at once, checking their
+//  content, for seconds or until stop (when not NULL) becomes non-zero. 0
+//  or -1.
+int zs_load_get (zs_load_t *self, int in_flight, double seconds, atomic_int *stop);
 
 //  Of the last run: operations done, per second, and the latency at a
 //  percentile, in ms

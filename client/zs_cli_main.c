@@ -221,12 +221,142 @@ s_put (context_t *context, int argc, char *argv[])
 //  --------------------------------------------------------------------------
 //  get
 
+#define PARALLEL_DEFAULT 16
+#define PARALLEL_MAX     256
+
+typedef struct {
+    const char *output; //  -o
+    uint64_t parallel;  //  -j
+} get_options_t;
+
 static int
 s_get_option (int option, void *arg)
 {
+    get_options_t *options = (get_options_t *) arg;
     if (option == 'o')
-        *(const char **) arg = optarg;
+        options->output = optarg;
+    else if (option == 'j' && zs_parse_count (optarg, 1, PARALLEL_MAX, &options->parallel))
+        return zs_parse_usage_error (PROGRAM, "get: --parallel must be 1 to %d", PARALLEL_MAX);
     return -1;
+}
+
+//  Several files into a folder, many in flight at once: each goes to a
+//  temporary file next to where it belongs, and appears whole and verified
+typedef struct {
+    zs_client_t *client;
+    const char *folder;
+    char **names;
+    int count;
+    int next;           //  Index of the next name to get
+    char **temporaries; //  By name index, while its get is in flight
+    int *fds;           //  By name index, while its get is in flight
+    int failures;
+} batch_t;
+
+//  Makes the folders a name's file goes into
+static int
+s_make_folders (const char *path)
+{
+    char *copy = strdup (path);
+    if (!copy)
+        return -1;
+    int rc = 0;
+    for (char *slash = strchr (copy + 1, '/'); slash && rc == 0; slash = strchr (slash + 1, '/')) {
+        *slash = 0;
+        if (mkdir (copy, 0755) && errno != EEXIST)
+            rc = -1;
+        *slash = '/';
+    }
+    free (copy);
+    return rc;
+}
+
+static bool
+s_batch_next (void *arg, const char **name, int *fd)
+{
+    batch_t *batch = (batch_t *) arg;
+    while (batch->next < batch->count) {
+        int index = batch->next++;
+        char *temporary = zsys_sprintf ("%s/%s.zstore-XXXXXX", batch->folder, batch->names[index]);
+        int file = temporary && s_make_folders (temporary) == 0 ? mkstemp (temporary) : -1;
+        if (file < 0) {
+            fprintf (stderr, "zstore: get %s: cannot write in '%s': %s\n", batch->names[index],
+                     batch->folder, strerror (errno));
+            batch->failures++;
+            zstr_free (&temporary);
+            continue;
+        }
+        batch->temporaries[index] = temporary;
+        batch->fds[index] = file;
+        *name = batch->names[index];
+        *fd = file;
+        return true;
+    }
+    return false;
+}
+
+static void
+s_batch_done (void *arg, const char *name, int fd, int rc)
+{
+    batch_t *batch = (batch_t *) arg;
+    int index = 0;
+    while (batch->fds[index] != fd)
+        index++;
+    char *path = zsys_sprintf ("%s/%s", batch->folder, name);
+    if (rc)
+        s_failed (batch->client, "get %s", name);
+    else if (!path || fchmod (fd, 0644) || fsync (fd) || rename (batch->temporaries[index], path)) {
+        fprintf (stderr, "zstore: get: cannot write '%s': %s\n", path ? path : name,
+                 strerror (errno));
+        rc = -1;
+    }
+    if (rc) {
+        unlink (batch->temporaries[index]);
+        batch->failures++;
+    }
+    close (fd);
+    batch->fds[index] = -1;
+    zstr_free (&batch->temporaries[index]);
+    zstr_free (&path);
+}
+
+static int
+s_get_many (context_t *context, char **names, int count, const get_options_t *options)
+{
+    for (int index = 0; index < count; index++) {
+        int rc = s_bad_name (names[index]);
+        if (rc >= 0)
+            return rc;
+    }
+    if (!options->output || streq (options->output, "-"))
+        return zs_parse_usage_error (PROGRAM, "get: several files need -o FOLDER");
+    if (mkdir (options->output, 0755) && errno != EEXIST) {
+        fprintf (stderr, "zstore: get: cannot make '%s': %s\n", options->output, strerror (errno));
+        return EXIT_FAILED;
+    }
+    batch_t batch = { .folder = options->output,
+                      .names = names,
+                      .count = count,
+                      .temporaries = (char **) calloc ((size_t) count, sizeof (char *)),
+                      .fds = (int *) malloc ((size_t) count * sizeof (int)) };
+    if (!batch.temporaries || !batch.fds) {
+        free (batch.temporaries);
+        free (batch.fds);
+        fprintf (stderr, "zstore: get: out of memory\n");
+        return EXIT_FAILED;
+    }
+    for (int index = 0; index < count; index++)
+        batch.fds[index] = -1;
+    batch.client = s_connect (context);
+    if (batch.client)
+        zs_client_get_many (batch.client, options->parallel, s_batch_next, s_batch_done, &batch);
+    int rc = batch.client && batch.failures == 0 ? 0 : EXIT_FAILED;
+    if (batch.failures)
+        fprintf (stderr, "zstore: get: %d of %d files failed\n", batch.failures, count);
+    zs_client_destroy (&batch.client);
+    free (batch.temporaries);
+    free (batch.fds);
+    return rc;
 }
 
 static int
@@ -234,13 +364,17 @@ s_get (context_t *context, int argc, char *argv[])
 {
     static const struct option options[] = {
         { "output", required_argument, NULL, 'o' },
+        { "parallel", required_argument, NULL, 'j' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
-    const char *output = NULL;
-    int rc = s_options ("get", argc, argv, "o:h", options, s_get_option, &output);
-    if (rc >= 0 || (rc = s_arguments ("get", argc, 1, 1)) >= 0)
+    get_options_t settings = { NULL, PARALLEL_DEFAULT };
+    int rc = s_options ("get", argc, argv, "o:j:h", options, s_get_option, &settings);
+    if (rc >= 0 || (rc = s_arguments ("get", argc, 1, INT_MAX)) >= 0)
         return rc;
+    if (argc - optind > 1)
+        return s_get_many (context, argv + optind, argc - optind, &settings);
+    const char *output = settings.output;
     const char *name = argv[optind];
     if ((rc = s_bad_name (name)) >= 0)
         return rc;
@@ -600,9 +734,11 @@ static const command_t s_commands[] = {
     { "put", s_put, "LOCAL_FILE [NAME] [-r N]",
       "Store a file (NAME defaults to its base name; LOCAL_FILE - reads standard input).",
       "  -r, --replicas N   copies to keep, 1 to 16 (default: the gateway's)\n" },
-    { "get", s_get, "NAME [-o OUT]",
-      "Fetch a file to OUT, or to standard output when OUT is - or not given.",
-      "  -o, --output OUT   write here; the file appears only when complete and verified\n" },
+    { "get", s_get, "NAME [-o OUT] | NAME... -o FOLDER [-j N]",
+      "Fetch a file to OUT, or to standard output when OUT is - or not given; or\n"
+      "fetch several files into FOLDER, each to FOLDER/NAME, many at once.",
+      "  -o, --output OUT   write here; a file appears only when complete and verified\n"
+      "  -j, --parallel N   files in flight at once, 1 to 256 (default 16)\n" },
     { "ls", s_ls, "[--json]", "List your files: size, live copies / replica count, name.",
       "  --json   one JSON array\n" },
     { "stat", s_stat, "NAME [--json]",

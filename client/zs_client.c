@@ -2,6 +2,7 @@
  */
 
 #include "zs_client.h"
+#include "zs_receipt.h"
 #include "zs_crc32c.h"
 #include "zs_name.h"
 #include "zs_secure.h"
@@ -203,15 +204,11 @@ zs_client_user (zs_client_t *self)
     return self->user;
 }
 
+//  Sends self->request, a message of a request already under way: a break
+//  of the connection since it started is news, and stays for s_next_reply
 static int
 s_send (zs_client_t *self)
 {
-    //  A break before this request is no news about it: the socket connects
-    //  again by itself and the request goes on the new connection
-    while (zsock_events (zactor_sock (self->monitor)) & ZMQ_POLLIN) {
-        zmsg_t *event = zmsg_recv (self->monitor);
-        zmsg_destroy (&event);
-    }
     //  A handshake that failed before fails again, and says so again
     self->lost = false;
     self->refusal = NULL;
@@ -222,17 +219,32 @@ s_send (zs_client_t *self)
     return 0;
 }
 
-//  Waits up to until (monotonic ms) for a reply to request; 0 when one came,
-//  -1 on timeout, interrupt or a broken connection (self->lost). Replies to
-//  other requests are dropped.
+//  Sends self->request, the first message of a request, while no other is
+//  under way. A break before it is no news about it: the socket connects
+//  again by itself and the request goes on the new connection.
 static int
-s_wait (zs_client_t *self, uint64_t request, int64_t until)
+s_send_first (zs_client_t *self)
+{
+    while (zsock_events (zactor_sock (self->monitor)) & ZMQ_POLLIN) {
+        zmsg_t *event = zmsg_recv (self->monitor);
+        zmsg_destroy (&event);
+    }
+    return s_send (self);
+}
+
+//  Waits up to until (monotonic ms) for a reply to any request; 0 when one
+//  came, -1 on timeout, interrupt or a broken connection (self->lost)
+static int
+s_next_reply (zs_client_t *self, int64_t until)
 {
     while (true) {
         int64_t left = until - zclock_mono ();
         if (left <= 0)
             return -1;
-        void *which = zpoller_wait (self->poller, (int) left);
+        //  With many requests in flight a reply is often there already: no
+        //  need to ask the kernel (the monitor matters only to one waiting)
+        bool ready = zsock_events (self->socket) & ZMQ_POLLIN;
+        void *which = ready ? self->socket : zpoller_wait (self->poller, (int) left);
         if (!which) {
             if (zpoller_terminated (self->poller))
                 return s_failed (self, ZS_STATUS_TIMEOUT, "interrupted");
@@ -266,10 +278,20 @@ s_wait (zs_client_t *self, uint64_t request, int64_t until)
         }
         if (zs_proto_recv (self->reply, self->socket) == 0) {
             self->handshakes_failed = 0;
-            if (zs_proto_request (self->reply) == request)
-                return 0;
+            return 0;
         }
     }
+}
+
+//  Waits up to until for a reply to request, as s_next_reply; replies to
+//  other requests are dropped
+static int
+s_wait (zs_client_t *self, uint64_t request, int64_t until)
+{
+    while (s_next_reply (self, until) == 0)
+        if (zs_proto_request (self->reply) == request)
+            return 0;
+    return -1;
 }
 
 //  Says more about the last failure
@@ -321,7 +343,7 @@ s_call (zs_client_t *self, bool idempotent, bool prompt)
     uint64_t request = ++self->next_id;
     while (true) {
         zs_proto_set_request (self->request, request);
-        if (s_send (self))
+        if (s_send_first (self))
             return -1;
         int64_t attempt = zclock_mono () + (idempotent && prompt ? ATTEMPT_MAX : patience);
         if (s_wait (self, request, attempt < deadline ? attempt : deadline) == 0) {
@@ -410,7 +432,7 @@ s_put_once (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint6
     zs_proto_set_request (self->request, request);
     zs_proto_set_size (self->request, size_hint);
     zs_proto_set_replicas (self->request, replicas);
-    int rc = s_send (self);
+    int rc = s_send_first (self);
     uint32_t sent = 0, limit = ZS_WINDOW;
     uint64_t bytes = 0;
     bool end_sent = false;
@@ -546,20 +568,46 @@ zs_client_put (zs_client_t *self, const char *name, int fd, uint8_t replicas, ui
     }
 }
 
-//  Writes all of a chunk to fd
+//  Asks for the chunks of a get up to limit
 static int
-s_write_all (int fd, const byte *data, size_t size)
+s_send_credit (zs_client_t *self, uint64_t request, uint32_t limit)
 {
-    while (size > 0) {
-        ssize_t written = write (fd, data, size);
-        if (written < 0 && errno == EINTR)
-            continue;
-        if (written < 0)
-            return -1;
-        data += written;
-        size -= (size_t) written;
-    }
+    zs_proto_reset (self->request);
+    zs_proto_set_id (self->request, ZS_PROTO_GET_CREDIT);
+    zs_proto_set_request (self->request, request);
+    zs_proto_set_limit (self->request, limit);
+    return s_send (self);
+}
+
+//  Takes the chunk in self->reply; 0, or -1 with the reason. Credit goes
+//  only for chunks that exist: a file within the first window (every small
+//  one) needs none.
+static int
+s_take_chunk (zs_client_t *self, zs_receipt_t *receipt)
+{
+    if (zs_proto_id (self->reply) == ZS_PROTO_FAILED)
+        return s_failure_reply (self);
+    uint32_t seq = zs_proto_seq (self->reply);
+    if (zs_proto_id (self->reply) != ZS_PROTO_GET_CHUNK)
+        return s_failed (self, ZS_STATUS_INTERNAL, "unexpected %s from the gateway",
+                         zs_proto_command (self->reply));
+    zframe_t *data = zs_proto_data (self->reply);
+    int status = zs_receipt_chunk (receipt, seq, zframe_data (data), zframe_size (data),
+                                   zs_proto_crc (self->reply));
+    if (status)
+        return s_failed (self, status, "%s", zs_receipt_error (receipt));
+    if (seq + ZS_WINDOW < zs_receipt_chunks (receipt)
+        && s_send_credit (self, zs_proto_request (self->reply), seq + 1 + ZS_WINDOW))
+        return -1;
     return 0;
+}
+
+//  Every chunk came: checks the content against its checksum
+static int
+s_finish_receipt (zs_client_t *self, zs_receipt_t *receipt)
+{
+    int status = zs_receipt_finish (receipt);
+    return status ? s_failed (self, status, "%s", zs_receipt_error (receipt)) : 0;
 }
 
 //  Receives a file's chunks after GET_BEGIN, writing them to fd. Returns 0,
@@ -567,47 +615,22 @@ s_write_all (int fd, const byte *data, size_t size)
 static int
 s_receive (zs_client_t *self, uint64_t request, int fd, uint64_t *written)
 {
-    uint64_t size = zs_proto_size (self->reply);
-    byte expected[ZS_CHECKSUM_SIZE];
-    memcpy (expected, zs_proto_checksum (self->reply), ZS_CHECKSUM_SIZE);
-    uint32_t chunks = (uint32_t) ((size + ZS_CHUNK_SIZE - 1) / ZS_CHUNK_SIZE);
-    crypto_generichash_state hash;
-    crypto_generichash_init (&hash, NULL, 0, ZS_CHECKSUM_SIZE);
-    for (uint32_t seq = 0; seq < chunks; seq++) {
+    zs_receipt_t *receipt =
+        zs_receipt_new (zs_proto_size (self->reply), zs_proto_checksum (self->reply), fd);
+    if (!receipt)
+        return s_failed (self, ZS_STATUS_INTERNAL, "out of memory");
+    int rc = 0;
+    while (rc == 0 && zs_receipt_taken (receipt) < zs_receipt_chunks (receipt)) {
         if (s_wait (self, request, zclock_mono () + self->timeout))
-            return s_unreachable (self);
-        if (zs_proto_id (self->reply) == ZS_PROTO_FAILED)
-            return s_failure_reply (self);
-        if (zs_proto_id (self->reply) != ZS_PROTO_GET_CHUNK || zs_proto_seq (self->reply) != seq)
-            return s_failed (self, ZS_STATUS_INTERNAL, "chunk %u arrived out of order", seq);
-        zframe_t *data = zs_proto_data (self->reply);
-        size_t expected_size =
-            seq + 1 < chunks ? ZS_CHUNK_SIZE : (size_t) (size - (uint64_t) seq * ZS_CHUNK_SIZE);
-        if (zframe_size (data) != expected_size
-            || zs_crc32c (0, zframe_data (data), zframe_size (data)) != zs_proto_crc (self->reply))
-            return s_failed (self, ZS_STATUS_CORRUPT, "chunk %u arrived damaged", seq);
-        crypto_generichash_update (&hash, zframe_data (data), zframe_size (data));
-        if (s_write_all (fd, zframe_data (data), zframe_size (data)))
-            return s_failed (self, ZS_STATUS_INTERNAL, "cannot write the output: %s",
-                             strerror (errno));
-        *written += zframe_size (data);
-        //  Credit only for chunks that exist: a file within the first
-        //  window (every small one) needs none
-        if (seq + ZS_WINDOW >= chunks)
-            continue;
-        zs_proto_reset (self->request);
-        zs_proto_set_id (self->request, ZS_PROTO_GET_CREDIT);
-        zs_proto_set_request (self->request, request);
-        zs_proto_set_limit (self->request, seq + 1 + ZS_WINDOW);
-        if (s_send (self))
-            return -1;
+            rc = s_unreachable (self);
+        else
+            rc = s_take_chunk (self, receipt);
     }
-    byte checksum[ZS_CHECKSUM_SIZE];
-    crypto_generichash_final (&hash, checksum, sizeof (checksum));
-    if (memcmp (checksum, expected, ZS_CHECKSUM_SIZE))
-        return s_failed (self, ZS_STATUS_CORRUPT,
-                         "the content does not match its checksum: not a good copy");
-    return 0;
+    if (rc == 0)
+        rc = s_finish_receipt (self, receipt);
+    *written = zs_receipt_written (receipt);
+    zs_receipt_destroy (&receipt);
+    return rc;
 }
 
 int
@@ -651,6 +674,227 @@ zs_client_get (zs_client_t *self, const char *name, int fd, zs_fileinfo_t **info
             return -1;
         s_begin (self);
     }
+}
+
+//  --------------------------------------------------------------------------
+//  Many gets in flight at once
+
+//  A get of zs_client_get_many, from its request to its end
+typedef struct {
+    char *name;            //  NULL: the slot is free
+    int fd;                //  Where the content goes
+    off_t start;           //  Where fd was, to rewind it; -1 if it cannot be
+    uint64_t request;      //  Its request id
+    zs_receipt_t *receipt; //  Once GET_BEGIN came
+    int64_t deadline;      //  For the next message of it
+    bool again;            //  Goes again, alone, through zs_client_get
+} flight_t;
+
+typedef struct {
+    zs_client_t *client;
+    flight_t *flights;
+    size_t depth;            //  Flights in all
+    size_t waiting;          //  Flights waiting for a reply
+    size_t again;            //  Flights to go again alone
+    size_t failures;         //  Gets that failed so far
+    int status;              //  ZS_STATUS_ of the last that failed
+    zs_client_done_fn *done; //  Hears how each ends
+    void *arg;               //  For next and done
+} many_t;
+
+static void
+s_flight_end (many_t *many, flight_t *flight, int rc)
+{
+    if (rc) {
+        many->failures++;
+        many->status = many->client->status;
+    }
+    else
+        s_begin (many->client);
+    many->done (many->arg, flight->name, flight->fd, rc);
+    zstr_free (&flight->name);
+    zs_receipt_destroy (&flight->receipt);
+}
+
+//  The flight stops waiting: it ends with rc, or goes again alone
+static void
+s_flight_land (many_t *many, flight_t *flight, int rc, bool again)
+{
+    many->waiting--;
+    if (again) {
+        flight->again = true;
+        zs_receipt_destroy (&flight->receipt);
+        many->again++;
+    }
+    else
+        s_flight_end (many, flight, rc);
+}
+
+static void
+s_flight_start (many_t *many, flight_t *flight, const char *name, int fd)
+{
+    zs_client_t *self = many->client;
+    memset (flight, 0, sizeof (flight_t));
+    flight->fd = fd;
+    flight->name = strdup (name);
+    if (!flight->name) {
+        many->failures++;
+        many->status = ZS_STATUS_INTERNAL;
+        s_failed (self, ZS_STATUS_INTERNAL, "out of memory");
+        many->done (many->arg, name, fd, -1);
+        return;
+    }
+    struct stat file;
+    flight->start = fstat (fd, &file) == 0 && S_ISREG (file.st_mode) ? lseek (fd, 0, SEEK_CUR) : -1;
+    if (s_check_name (self, name)) {
+        s_flight_end (many, flight, -1);
+        return;
+    }
+    flight->request = ++self->next_id;
+    s_file_request (self, ZS_PROTO_GET, name);
+    zs_proto_set_request (self->request, flight->request);
+    if (many->waiting ? s_send (self) : s_send_first (self)) {
+        s_flight_end (many, flight, -1);
+        return;
+    }
+    flight->deadline = zclock_mono () + self->timeout;
+    many->waiting++;
+}
+
+//  Takes self->reply for the flight it answers
+static void
+s_flight_reply (many_t *many)
+{
+    zs_client_t *self = many->client;
+    flight_t *flight = NULL;
+    for (size_t index = 0; index < many->depth && !flight; index++)
+        if (many->flights[index].name && !many->flights[index].again
+            && many->flights[index].request == zs_proto_request (self->reply))
+            flight = &many->flights[index];
+    if (!flight)
+        return; //  Of a get given up on
+    flight->deadline = zclock_mono () + self->timeout;
+    int id = zs_proto_id (self->reply);
+    int rc = 0;
+    if (id == ZS_PROTO_FAILED && zs_proto_status (self->reply) == ZS_STATUS_RECOVERING)
+        s_flight_land (many, flight, -1, true);
+    else if (!flight->receipt && id == ZS_PROTO_FAILED)
+        s_flight_land (many, flight, s_failure_reply (self), false);
+    else if (!flight->receipt && id != ZS_PROTO_GET_BEGIN) {
+        rc = s_failed (self, ZS_STATUS_INTERNAL, "unexpected %s from the gateway",
+                       zs_proto_command (self->reply));
+        s_flight_land (many, flight, rc, false);
+    }
+    else if (!flight->receipt) {
+        flight->receipt = zs_receipt_new (zs_proto_size (self->reply),
+                                          zs_proto_checksum (self->reply), flight->fd);
+        if (!flight->receipt)
+            s_flight_land (many, flight, s_failed (self, ZS_STATUS_INTERNAL, "out of memory"),
+                           false);
+        else if (zs_receipt_chunks (flight->receipt) == 0)
+            s_flight_land (many, flight, s_finish_receipt (self, flight->receipt), false);
+    }
+    else if (s_take_chunk (self, flight->receipt)) {
+        if (!self->refused)
+            s_cancel (self, flight->request);
+        s_flight_land (many, flight, -1, false);
+    }
+    else if (zs_receipt_taken (flight->receipt) == zs_receipt_chunks (flight->receipt))
+        s_flight_land (many, flight, s_finish_receipt (self, flight->receipt), false);
+}
+
+//  No reply came in time, or the connection broke. As zs_client_get would,
+//  a broken connection sends its gets again, and so does a silence in the
+//  middle of a file; a get that had no answer at all in time ends.
+static void
+s_flight_silence (many_t *many)
+{
+    zs_client_t *self = many->client;
+    bool broken = self->lost && !self->refusal && !zsys_interrupted;
+    int64_t now = zclock_mono ();
+    for (size_t index = 0; index < many->depth; index++) {
+        flight_t *flight = &many->flights[index];
+        if (!flight->name || flight->again)
+            continue;
+        bool stalled =
+            flight->receipt && now >= flight->deadline && !self->refusal && !zsys_interrupted;
+        if (stalled)
+            s_cancel (self, flight->request);
+        if (broken || stalled)
+            s_flight_land (many, flight, -1, true);
+        else if (self->refusal || zsys_interrupted || now >= flight->deadline) {
+            if (!self->refusal)
+                s_cancel (self, flight->request);
+            s_flight_land (many, flight, s_unreachable (self), false);
+        }
+    }
+}
+
+//  Gets that cannot go on with the others go again one at a time, once the
+//  others have ended
+static void
+s_flights_again (many_t *many)
+{
+    zs_client_t *self = many->client;
+    for (size_t index = 0; index < many->depth; index++) {
+        flight_t *flight = &many->flights[index];
+        if (!flight->again)
+            continue;
+        bool rewound = flight->start < 0
+                       || (ftruncate (flight->fd, flight->start) == 0
+                           && lseek (flight->fd, flight->start, SEEK_SET) == flight->start);
+        int rc = rewound ? zs_client_get (self, flight->name, flight->fd, NULL)
+                         : s_failed (self, ZS_STATUS_INTERNAL, "cannot rewind the output: %s",
+                                     strerror (errno));
+        flight->again = false;
+        s_flight_end (many, flight, rc);
+    }
+    many->again = 0;
+}
+
+int
+zs_client_get_many (zs_client_t *self, size_t depth, zs_client_next_fn *next,
+                    zs_client_done_fn *done, void *arg)
+{
+    assert (self && depth > 0 && next && done);
+    s_begin (self);
+    many_t many = { .client = self,
+                    .flights = (flight_t *) calloc (depth, sizeof (flight_t)),
+                    .depth = depth,
+                    .done = done,
+                    .arg = arg };
+    if (!many.flights)
+        return s_failed (self, ZS_STATUS_INTERNAL, "out of memory");
+    bool more = true;
+    while (more || many.waiting || many.again) {
+        //  While some must go again alone, no new one starts
+        for (size_t index = 0; more && !many.again && index < depth; index++) {
+            if (many.flights[index].name)
+                continue;
+            const char *name;
+            int fd;
+            more = !zsys_interrupted && next (arg, &name, &fd);
+            if (more)
+                s_flight_start (&many, &many.flights[index], name, fd);
+        }
+        if (many.waiting == 0) {
+            s_flights_again (&many);
+            continue;
+        }
+        int64_t until = INT64_MAX;
+        for (size_t index = 0; index < depth; index++)
+            if (many.flights[index].name && !many.flights[index].again
+                && many.flights[index].deadline < until)
+                until = many.flights[index].deadline;
+        if (s_next_reply (self, until) == 0)
+            s_flight_reply (&many);
+        else
+            s_flight_silence (&many);
+    }
+    free (many.flights);
+    if (many.failures)
+        return s_failed (self, many.status, "%zu of the gets failed", many.failures);
+    return 0;
 }
 
 zs_fileinfo_t *

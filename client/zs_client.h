@@ -54,6 +54,24 @@ int zs_client_put (zs_client_t *self, const char *name, int fd, uint8_t replicas
 //  was fetched (the caller destroys it)
 int zs_client_get (zs_client_t *self, const char *name, int fd, zs_fileinfo_t **info);
 
+//  Names the next file zs_client_get_many gets, and the descriptor its
+//  content goes to; false when there are no more. The name need not outlive
+//  the call.
+typedef bool (zs_client_next_fn) (void *arg, const char **name, int *fd);
+
+//  Hears how a get of zs_client_get_many ended: rc 0, or -1 with
+//  zs_client_error and zs_client_status_code saying why during the call
+typedef void (zs_client_done_fn) (void *arg, const char *name, int fd, int rc);
+
+//  Gets many files with up to depth of them in flight at once on the one
+//  connection, which a single get at a time leaves idle for most of each
+//  round trip. Asks next for each file until it says there are no more, and
+//  tells done how each ended, in the order they end; every file gets the
+//  checks and retries of zs_client_get. Returns 0 when every get succeeded,
+//  -1 when any failed.
+int zs_client_get_many (zs_client_t *self, size_t depth, zs_client_next_fn *next,
+                        zs_client_done_fn *done, void *arg);
+
 //  What the cluster holds of name; NULL on failure
 zs_fileinfo_t *zs_client_stat (zs_client_t *self, const char *name);
 

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Several files at once: `zstore get NAME... -o FOLDER` keeps many gets in
+# flight on one connection, each file whole and verified at FOLDER/NAME. A
+# missing file fails alone; a bucket killed in the middle loses nothing.
+source "$(dirname "$0")/lib.sh"
+
+start_cluster 3
+
+names=()
+for i in $(seq 1 30); do
+    case $((i % 5)) in
+        0) size=0 ;;
+        1) size=1 ;;
+        2) size=4096 ;;
+        3) size=70000 ;;
+        4) size=$((3 * 1048576 + 17)) ;;
+    esac
+    random_file "$WORK/in$i" "$size"
+    zs put "$WORK/in$i" "set/$((i % 3))/f$i" -r 2 >/dev/null || fail "put f$i"
+    names+=("set/$((i % 3))/f$i")
+done
+
+same_files () {
+    for i in $(seq 1 30); do
+        cmp -s "$WORK/in$i" "$1/set/$((i % 3))/f$i" || return 1
+    done
+}
+zs get "${names[@]}" -o "$WORK/out" -j 8 || fail "get of 30 files"
+same_files "$WORK/out" || fail "a file came back different"
+[ -z "$(find "$WORK/out" -name '*.zstore-*')" ] || fail "temporary files left behind"
+ok "30 files of 0 B to 3 MiB, 8 in flight, into their folders"
+
+zs get "${names[@]}" -o "$WORK/one" -j 1 || fail "get of 30 files one at a time"
+same_files "$WORK/one" || fail "a file came back different, one at a time"
+ok "one in flight at a time"
+
+expect_status 1 zs get set/1/f1 set/none/missing set/2/f2 -o "$WORK/partial"
+grep -q "set/none/missing" "$WORK/last.err" || fail "the missing file is not named: $(cat "$WORK/last.err")"
+grep -q "1 of 3 files failed" "$WORK/last.err" || fail "no summary: $(cat "$WORK/last.err")"
+cmp -s "$WORK/in1" "$WORK/partial/set/1/f1" && cmp -s "$WORK/in2" "$WORK/partial/set/2/f2" \
+    || fail "the files that exist were not got"
+[ ! -e "$WORK/partial/set/none/missing" ] || fail "a missing file left an output"
+[ -z "$(find "$WORK/partial" -name '*.zstore-*')" ] || fail "temporary files left behind"
+ok "a missing file fails alone, and is named"
+
+expect_error 2 "several files need -o" zs get set/1/f1 set/2/f2
+expect_error 2 "bad name" zs get set/1/f1 /absolute -o "$WORK/bad"
+expect_error 2 "parallel" zs get set/1/f1 set/2/f2 -o "$WORK/bad" -j 0
+[ ! -e "$WORK/bad" ] || fail "a refused command made its folder"
+ok "bad usage is refused before anything is fetched"
+
+# Larger files, so that the gets are still running when a bucket dies: the
+# gateway takes each from the other copy
+big=()
+for i in $(seq 1 12); do
+    random_file "$WORK/big$i" $((8 * 1048576))
+    zs put "$WORK/big$i" "big/f$i" -r 2 >/dev/null || fail "put big/f$i"
+    big+=("big/f$i")
+done
+victim=$(holders "$ZS_USER" big/f12 | cut -d" " -f1)
+[ -n "$victim" ] || fail "big/f12 is on no bucket"
+zs get "${big[@]}" -o "$WORK/big" -j 4 2>"$WORK/big.err" &
+PIDS[getter]=$!
+wait_until 20 "the first file to arrive" '[ -e "$WORK/big/big/f1" ]'
+kill_process "$victim"
+wait "${PIDS[getter]}" || fail "get with $victim killed: $(cat "$WORK/big.err")"
+unset "PIDS[getter]"
+for i in $(seq 1 12); do
+    cmp -s "$WORK/big$i" "$WORK/big/big/f$i" || fail "big/f$i came back different"
+done
+ok "$victim killed in the middle: all 12 files came back whole"
+
+# The gateway killed and started again in the middle: the gets cut off go
+# again, one at a time, on a new connection, and every file comes back whole
+rm -rf "$WORK/big"
+zs --timeout 30 get "${big[@]}" -o "$WORK/big" -j 4 2>"$WORK/big.err" &
+PIDS[getter]=$!
+wait_until 20 "the first files to arrive" '[ -e "$WORK/big/big/f1" ]'
+kill_process gateway
+start_gateway
+wait "${PIDS[getter]}" || fail "get with the gateway restarted: $(cat "$WORK/big.err")"
+unset "PIDS[getter]"
+for i in $(seq 1 12); do
+    cmp -s "$WORK/big$i" "$WORK/big/big/f$i" || fail "big/f$i came back different after the restart"
+done
+ok "the gateway restarted in the middle: all 12 files came back whole"
