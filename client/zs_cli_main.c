@@ -330,7 +330,10 @@ s_get_many (context_t *context, char **names, int count, const get_options_t *op
     }
     if (!options->output || streq (options->output, "-"))
         return zs_parse_usage_error (PROGRAM, "get: several files need -o FOLDER");
-    if (mkdir (options->output, 0755) && errno != EEXIST) {
+    char *inside = zsys_sprintf ("%s/", options->output);
+    int made = inside ? s_make_folders (inside) : -1;
+    zstr_free (&inside);
+    if (made) {
         fprintf (stderr, "zstore: get: cannot make '%s': %s\n", options->output, strerror (errno));
         return EXIT_FAILED;
     }
@@ -348,11 +351,18 @@ s_get_many (context_t *context, char **names, int count, const get_options_t *op
     for (int index = 0; index < count; index++)
         batch.fds[index] = -1;
     batch.client = s_connect (context);
-    if (batch.client)
-        zs_client_get_many (batch.client, options->parallel, s_batch_next, s_batch_done, &batch);
-    int rc = batch.client && batch.failures == 0 ? 0 : EXIT_FAILED;
-    if (batch.failures)
-        fprintf (stderr, "zstore: get: %d of %d files failed\n", batch.failures, count);
+    int rc = EXIT_FAILED;
+    if (batch.client) {
+        rc = zs_client_get_many (batch.client, options->parallel, s_batch_next, s_batch_done,
+                                 &batch);
+        //  Files never asked for, when interrupted, failed too
+        int failed = batch.failures + (batch.count - batch.next);
+        if (failed)
+            fprintf (stderr, "zstore: get: %d of %d files failed\n", failed, count);
+        else if (rc)
+            s_failed (batch.client, "get");
+        rc = failed || rc ? EXIT_FAILED : 0;
+    }
     zs_client_destroy (&batch.client);
     free (batch.temporaries);
     free (batch.fds);

@@ -686,6 +686,7 @@ typedef struct {
     off_t start;           //  Where fd was, to rewind it; -1 if it cannot be
     uint64_t request;      //  Its request id
     zs_receipt_t *receipt; //  Once GET_BEGIN came
+    uint64_t written;      //  Bytes written to fd when it went to go again
     int64_t deadline;      //  For the next message of it
     bool again;            //  Goes again, alone, through zs_client_get
 } flight_t;
@@ -723,6 +724,7 @@ s_flight_land (many_t *many, flight_t *flight, int rc, bool again)
     many->waiting--;
     if (again) {
         flight->again = true;
+        flight->written = flight->receipt ? zs_receipt_written (flight->receipt) : 0;
         zs_receipt_destroy (&flight->receipt);
         many->again++;
     }
@@ -840,8 +842,8 @@ s_flights_again (many_t *many)
         flight_t *flight = &many->flights[index];
         if (!flight->again)
             continue;
-        bool rewound = flight->start < 0
-                       || (ftruncate (flight->fd, flight->start) == 0
+        bool rewound = flight->written == 0
+                       || (flight->start >= 0 && ftruncate (flight->fd, flight->start) == 0
                            && lseek (flight->fd, flight->start, SEEK_SET) == flight->start);
         int rc = rewound ? zs_client_get (self, flight->name, flight->fd, NULL)
                          : s_failed (self, ZS_STATUS_INTERNAL, "cannot rewind the output: %s",
@@ -892,6 +894,8 @@ zs_client_get_many (zs_client_t *self, size_t depth, zs_client_next_fn *next,
             s_flight_silence (&many);
     }
     free (many.flights);
+    if (more && zsys_interrupted)
+        return s_failed (self, ZS_STATUS_TIMEOUT, "interrupted");
     if (many.failures)
         return s_failed (self, many.status, "%zu of the gets failed", many.failures);
     return 0;

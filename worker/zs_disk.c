@@ -163,7 +163,7 @@ s_transfer_add (self_t *self, uint64_t transfer)
     return item;
 }
 
-static void s_sync (self_t *self);
+static void s_sync (self_t *self, bool answer);
 
 static void
 s_await_sync (self_t *self, transfer_t *item, awaiting_t answer)
@@ -173,14 +173,18 @@ s_await_sync (self_t *self, transfer_t *item, awaiting_t answer)
         self->unsynced_since = zclock_mono ();
     self->unsynced[self->unsynced_count++] = item->transfer;
     if (self->unsynced_count == SYNC_BATCH_MAX)
-        s_sync (self);
+        s_sync (self, true);
 }
 
 //  Group commit: one sync of the file system makes every copy prepared or
 //  committed since the last one durable, then each gets its answer. A failed
-//  sync fails them all, since it cannot say whose data it lost.
+//  sync fails them all, since it cannot say whose data it lost; and since it
+//  tells of a write error only once, to whichever sync comes first, each
+//  prepared copy's own file is asked too. Without answer (the gateway is
+//  gone, or the worker stops) nobody is told, but a copy renamed into place
+//  is still made durable, or dropped.
 static void
-s_sync (self_t *self)
+s_sync (self_t *self, bool answer)
 {
     int rc = self->sync_fd >= 0 ? syncfs (self->sync_fd) : -1;
     int error = self->sync_fd >= 0 ? errno : EBADF;
@@ -190,30 +194,33 @@ s_sync (self_t *self)
         transfer_t *item = s_transfer (self, self->unsynced[index]);
         if (!item || item->awaiting == SYNC_NONE)
             continue;
-        awaiting_t answer = item->awaiting;
+        awaiting_t awaiting = item->awaiting;
         item->awaiting = SYNC_NONE;
-        if (rc == 0 && answer == SYNC_THEN_READY) {
+        bool durable =
+            rc == 0 && (awaiting == SYNC_THEN_DONE || zs_writer_check (item->writer) == 0);
+        if (!durable)
+            zlistx_add_end (failed, item);
+        else if (answer && awaiting == SYNC_THEN_READY) {
             zs_proto_reset (self->reply);
             zs_proto_set_id (self->reply, ZS_PROTO_STORE_READY);
             zs_proto_set_transfer (self->reply, item->transfer);
             zs_proto_send (self->reply, self->pipe);
         }
-        else if (rc == 0)
+        else if (answer)
             s_send_done (self, item->transfer, ZS_STATUS_OK, "");
-        else
-            zlistx_add_end (failed, item);
     }
     self->unsynced_count = 0;
     for (transfer_t *item = (transfer_t *) zlistx_first (failed); item;
          item = (transfer_t *) zlistx_next (failed)) {
         uint64_t transfer = item->transfer;
         zsys_error ("transfer %" PRIu64 ": cannot make the copy durable: %s", transfer,
-                    strerror (error));
+                    rc ? strerror (error) : zs_writer_reason (item->writer));
         //  In place but maybe not durable: not a copy to count on, so none
         if (item->committed)
             zs_store_drop (self->store, item->committed->user, item->committed->name,
                            item->committed->version);
-        s_send_done (self, transfer, ZS_STATUS_INTERNAL, "cannot make the copy durable");
+        if (answer)
+            s_send_done (self, transfer, ZS_STATUS_INTERNAL, "cannot make the copy durable");
         s_transfer_end (self, transfer);
     }
     zlistx_destroy (&failed);
@@ -228,7 +235,7 @@ s_sync_when_due (self_t *self)
         return;
     bool arriving = zsock_events (self->pipe) & ZMQ_POLLIN;
     if (!arriving || zclock_mono () - self->unsynced_since >= SYNC_DELAY_MAX)
-        s_sync (self);
+        s_sync (self, true);
 }
 
 static void
@@ -308,8 +315,13 @@ s_commit (self_t *self)
         return;
     //  The content must be durable before its name: a gateway that commits
     //  before READY gets its sync now
-    if (item->awaiting == SYNC_THEN_READY)
-        s_sync (self);
+    if (item->awaiting == SYNC_THEN_READY) {
+        s_sync (self, true);
+        //  A failed sync ended it
+        item = s_transfer (self, transfer);
+        if (!item || !item->writer)
+            return;
+    }
     item->active = zclock_mono ();
     int status = zs_writer_commit (item->writer);
     if (status) {
@@ -491,6 +503,7 @@ s_handle_command (self_t *self, zmsg_t *msg)
     if (streq (command, "$TERM"))
         self->terminated = true;
     else if (streq (command, "RESET")) {
+        s_sync (self, false);
         zhashx_purge (self->reading);
         zhashx_purge (self->transfers);
         self->unsynced_count = 0;
@@ -586,5 +599,6 @@ zs_disk_actor (zsock_t *pipe, void *args)
         s_sync_when_due (self);
         s_expire_idle (self);
     }
+    s_sync (self, false);
     s_self_destroy (&self);
 }

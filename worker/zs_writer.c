@@ -191,6 +191,19 @@ zs_writer_commit (zs_writer_t *self)
     return ZS_STATUS_OK;
 }
 
+int
+zs_writer_check (zs_writer_t *self)
+{
+    assert (self);
+    //  Waits for the file's writeback, none after a sync, and reports a write
+    //  error of this file that no call on its descriptor reported yet
+    if (sync_file_range (self->fd, 0, 0,
+                         SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE
+                             | SYNC_FILE_RANGE_WAIT_AFTER))
+        return s_failed (self, s_io_status (), "write failed: %s", strerror (errno));
+    return ZS_STATUS_OK;
+}
+
 const zs_fileinfo_t *
 zs_writer_info (zs_writer_t *self)
 {

@@ -45,6 +45,12 @@ int zs_writer_prepare (zs_writer_t *self, uint64_t size, const byte *checksum);
 //  of the file system. A copy whose sync fails must be dropped.
 int zs_writer_commit (zs_writer_t *self);
 
+//  After a sync of the file system: whether the copy's content reached the
+//  disk, by the write errors the system kept for this file (a sync of the
+//  whole file system tells of one only once, to whoever syncs first).
+//  Returns a ZS_STATUS_ code.
+int zs_writer_check (zs_writer_t *self);
+
 //  What the copy is: owner, name, version
 const zs_fileinfo_t *zs_writer_info (zs_writer_t *self);
 

@@ -30,9 +30,9 @@ same_files "$WORK/out" || fail "a file came back different"
 [ -z "$(find "$WORK/out" -name '*.zstore-*')" ] || fail "temporary files left behind"
 ok "30 files of 0 B to 3 MiB, 8 in flight, into their folders"
 
-zs get "${names[@]}" -o "$WORK/one" -j 1 || fail "get of 30 files one at a time"
-same_files "$WORK/one" || fail "a file came back different, one at a time"
-ok "one in flight at a time"
+zs get "${names[@]}" -o "$WORK/one/two" -j 1 || fail "get of 30 files one at a time"
+same_files "$WORK/one/two" || fail "a file came back different, one at a time"
+ok "one in flight at a time, into a folder made with its parent"
 
 expect_status 1 zs get set/1/f1 set/none/missing set/2/f2 -o "$WORK/partial"
 grep -q "set/none/missing" "$WORK/last.err" || fail "the missing file is not named: $(cat "$WORK/last.err")"
