@@ -345,6 +345,8 @@ s_start (self_t *self, zmsg_t *request)
             zsock_set_sndtimeo (zactor_sock (self->workers[index]), 0);
             if (self->verbose)
                 zstr_send (self->workers[index], "VERBOSE");
+            if (index == 0 && self->worker_count > 1)
+                zstr_send (self->workers[index], "WRITER");
             zpoller_add (self->poller, self->workers[index]);
         }
         zsys_info ("bucket %s: serving %s (%" PRIu64 " copies, %" PRIu64 " bytes) to %s", id, data,

@@ -6,6 +6,8 @@
 #include "zs_scan.h"
 #include "zs_writer.h"
 
+#include <sys/resource.h>
+
 #define INVENTORY_BATCH       1000         //  Records per INVENTORY message
 #define INVENTORY_BATCH_BYTES (512 * 1024) //  ... or about this many bytes
 #define IDLE_TIMEOUT_DEFAULT  120000       //  ms before an idle transfer is aborted
@@ -517,6 +519,8 @@ s_handle_command (self_t *self, zmsg_t *msg)
             self->idle_timeout = atoll (value);
         zstr_free (&value);
     }
+    else if (streq (command, "WRITER"))
+        setpriority (PRIO_PROCESS, (id_t) gettid (), 10);
     else if (streq (command, "VERBOSE"))
         self->verbose = true;
     zstr_free (&command);
