@@ -9,6 +9,7 @@
 #include "zs_disk.h"
 #include "zs_name.h"
 #include "zs_proto.h"
+#include "zs_reader.h"
 #include "zs_scrub.h"
 #include "zs_secure.h"
 #include "zs_store.h"
@@ -204,6 +205,36 @@ s_to_worker (self_t *self, uint64_t transfer)
     s_send (self);
 }
 
+//  A fetch of a one-chunk copy that is all in memory is served here: two
+//  hand-offs to a disk worker and back cost more than the read. Anything
+//  that would wait for the disk, or fails a check, goes to a worker, which
+//  does it all again and reports it.
+static bool
+s_fetch_from_memory (self_t *self)
+{
+    zs_proto_t *fetch = self->message;
+    if (zs_proto_seq (fetch) != 0 || zs_proto_limit (fetch) < 1)
+        return false;
+    int status;
+    zs_reader_t *reader =
+        zs_reader_new_cached (self->store, zs_proto_user (fetch), zs_proto_name (fetch),
+                              zs_proto_version (fetch), &status);
+    uint32_t crc;
+    zframe_t *chunk = reader && zs_reader_chunks (reader) == 1
+                          ? zs_reader_chunk (reader, 0, &crc, &status)
+                          : NULL;
+    zs_reader_destroy (&reader);
+    if (!chunk)
+        return false;
+    zs_proto_set_id (self->reply, ZS_PROTO_FETCH_CHUNK);
+    zs_proto_set_transfer (self->reply, zs_proto_transfer (fetch));
+    zs_proto_set_seq (self->reply, 0);
+    zs_proto_set_crc (self->reply, crc);
+    zs_proto_set_data (self->reply, &chunk);
+    s_send (self);
+    return true;
+}
+
 //  Starts the inventory when WELCOME came and every worker is past RESET
 static void
 s_start_inventory (self_t *self)
@@ -274,7 +305,8 @@ s_handle_gateway (self_t *self)
         case ZS_PROTO_DELETE:
         case ZS_PROTO_FORGET:
         case ZS_PROTO_SET_REPLICAS:
-            if (self->state == REGISTERED)
+            if (self->state == REGISTERED
+                && !(zs_proto_id (self->message) == ZS_PROTO_FETCH && s_fetch_from_memory (self)))
                 s_to_worker (self, zs_proto_transfer (self->message));
             break;
         default:

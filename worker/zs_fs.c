@@ -6,6 +6,9 @@
 #include <czmq.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 
 int
 zs_fs_mkdirs (int dir_fd, const char *path)
@@ -60,12 +63,13 @@ zs_fs_pwrite_all (int fd, const void *data, size_t size, long long offset)
     return 0;
 }
 
-int
-zs_fs_pread_all (int fd, void *data, size_t size, long long offset)
+static int
+s_pread_all (int fd, void *data, size_t size, long long offset, int flags)
 {
     char *cursor = (char *) data;
     while (size > 0) {
-        ssize_t got = pread (fd, cursor, size, (off_t) offset);
+        struct iovec part = { cursor, size };
+        ssize_t got = preadv2 (fd, &part, 1, (off_t) offset, flags);
         if (got < 0) {
             if (errno == EINTR)
                 continue;
@@ -80,6 +84,25 @@ zs_fs_pread_all (int fd, void *data, size_t size, long long offset)
         offset += got;
     }
     return 0;
+}
+
+int
+zs_fs_pread_all (int fd, void *data, size_t size, long long offset)
+{
+    return s_pread_all (fd, data, size, offset, 0);
+}
+
+int
+zs_fs_pread_cached (int fd, void *data, size_t size, long long offset)
+{
+    return s_pread_all (fd, data, size, offset, RWF_NOWAIT);
+}
+
+int
+zs_fs_open_cached (int dir_fd, const char *path)
+{
+    struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_CACHED };
+    return (int) syscall (SYS_openat2, dir_fd, path, &how, sizeof (how));
 }
 
 int

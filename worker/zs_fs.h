@@ -25,6 +25,14 @@ int zs_fs_pwrite_all (int fd, const void *data, size_t size, long long offset);
 //  Read size bytes from fd at offset; -1 on error or end of file
 int zs_fs_pread_all (int fd, void *data, size_t size, long long offset);
 
+//  As zs_fs_pread_all, but only from memory: -1 with errno EAGAIN when some
+//  of it would have to come from the disk
+int zs_fs_pread_cached (int fd, void *data, size_t size, long long offset);
+
+//  Opens path under dir_fd read-only, only when the lookup needs no disk
+//  access: -1 with errno EAGAIN otherwise
+int zs_fs_open_cached (int dir_fd, const char *path);
+
 //  Replace path (relative to dir_fd) with data, durably: temp file, fsync,
 //  rename, fsync of the directory. 0 or -1/errno
 int zs_fs_write_atomic (int dir_fd, const char *path, const void *data, size_t size);

@@ -15,11 +15,28 @@ struct _zs_reader_t {
     size_t header_size;  //  Bytes before the content
     uint32_t chunks;     //  Chunks of content
     uint32_t *crcs;      //  CRC of each chunk, big-endian
+    bool cached;         //  Reads only what needs no disk access
     char reason[160];    //  Why the last call failed
 };
 
-zs_reader_t *
-zs_reader_new (zs_store_t *store, const char *user, const char *name, uint64_t version, int *status)
+static int
+s_pread (zs_reader_t *self, void *data, size_t size, long long offset)
+{
+    return self->cached ? zs_fs_pread_cached (self->fd, data, size, offset)
+                        : zs_fs_pread_all (self->fd, data, size, offset);
+}
+
+//  The status of a read that failed: a cached-only read that would wait is
+//  no failure of the copy
+static int
+s_read_status (zs_reader_t *self, int status)
+{
+    return self->cached && errno == EAGAIN ? ZS_READER_NOT_CACHED : status;
+}
+
+static zs_reader_t *
+s_new (zs_store_t *store, const char *user, const char *name, uint64_t version, bool cached,
+       int *status)
 {
     assert (store && user && name && status);
     zs_reader_t *self = (zs_reader_t *) zmalloc (sizeof (zs_reader_t));
@@ -28,12 +45,14 @@ zs_reader_new (zs_store_t *store, const char *user, const char *name, uint64_t v
         *status = ZS_STATUS_INTERNAL;
         return NULL;
     }
+    self->cached = cached;
     char key[ZS_OBJECT_KEY_SIZE + 1], path[ZS_OBJECT_PATH_MAX];
     zs_object_key (user, name, key);
     zs_object_copy_path (path, key, version);
-    self->fd = openat (zs_store_fd (store), path, O_RDONLY | O_CLOEXEC);
+    self->fd = cached ? zs_fs_open_cached (zs_store_fd (store), path)
+                      : openat (zs_store_fd (store), path, O_RDONLY | O_CLOEXEC);
     if (self->fd < 0) {
-        *status = errno == ENOENT ? ZS_STATUS_NOT_FOUND : ZS_STATUS_INTERNAL;
+        *status = s_read_status (self, errno == ENOENT ? ZS_STATUS_NOT_FOUND : ZS_STATUS_INTERNAL);
         zs_reader_destroy (&self);
         return NULL;
     }
@@ -47,8 +66,12 @@ zs_reader_new (zs_store_t *store, const char *user, const char *name, uint64_t v
     }
     size_t got =
         (uint64_t) file.st_size < sizeof (header) ? (size_t) file.st_size : sizeof (header);
-    if (zs_fs_pread_all (self->fd, header, got, 0)
-        || zs_object_decode_header (header, got, self->info, &self->header_size)
+    if (s_pread (self, header, got, 0)) {
+        *status = s_read_status (self, ZS_STATUS_CORRUPT);
+        zs_reader_destroy (&self);
+        return NULL;
+    }
+    if (zs_object_decode_header (header, got, self->info, &self->header_size)
         || strneq (self->info->user, user) || strneq (self->info->name, name)
         || self->info->version != version || (self->info->flags & ZS_FILE_TOMBSTONE)
         || zs_object_disk_size (self->info, self->header_size) != (uint64_t) file.st_size) {
@@ -57,15 +80,34 @@ zs_reader_new (zs_store_t *store, const char *user, const char *name, uint64_t v
     }
     self->chunks = zs_object_chunks (self->info->size);
     self->crcs = (uint32_t *) malloc ((self->chunks + 1) * sizeof (uint32_t));
-    if (!self->crcs
-        || zs_fs_pread_all (self->fd, self->crcs, self->chunks * sizeof (uint32_t),
-                            (long long) (self->header_size + self->info->size))) {
+    if (!self->crcs) {
+        *status = ZS_STATUS_INTERNAL;
         zs_reader_destroy (&self);
         return NULL;
     }
-    posix_fadvise (self->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    if (s_pread (self, self->crcs, self->chunks * sizeof (uint32_t),
+                 (long long) (self->header_size + self->info->size))) {
+        *status = s_read_status (self, ZS_STATUS_CORRUPT);
+        zs_reader_destroy (&self);
+        return NULL;
+    }
+    if (!cached)
+        posix_fadvise (self->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     *status = ZS_STATUS_OK;
     return self;
+}
+
+zs_reader_t *
+zs_reader_new (zs_store_t *store, const char *user, const char *name, uint64_t version, int *status)
+{
+    return s_new (store, user, name, version, false, status);
+}
+
+zs_reader_t *
+zs_reader_new_cached (zs_store_t *store, const char *user, const char *name, uint64_t version,
+                      int *status)
+{
+    return s_new (store, user, name, version, true, status);
 }
 
 void
@@ -114,11 +156,10 @@ zs_reader_chunk (zs_reader_t *self, uint32_t seq, uint32_t *crc, int *status)
         *status = ZS_STATUS_INTERNAL;
         return NULL;
     }
-    if (zs_fs_pread_all (self->fd, zframe_data (chunk), size,
-                         (long long) (self->header_size + offset))) {
+    if (s_pread (self, zframe_data (chunk), size, (long long) (self->header_size + offset))) {
         snprintf (self->reason, sizeof (self->reason), "chunk %u unreadable: %s", seq,
                   strerror (errno));
-        *status = errno == EIO ? ZS_STATUS_CORRUPT : ZS_STATUS_INTERNAL;
+        *status = s_read_status (self, errno == EIO ? ZS_STATUS_CORRUPT : ZS_STATUS_INTERNAL);
         zframe_destroy (&chunk);
         return NULL;
     }

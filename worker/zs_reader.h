@@ -17,10 +17,19 @@ extern "C" {
 
 typedef struct _zs_reader_t zs_reader_t;
 
+//  Status of a cached-only reader that would have had to wait for the disk
+#define ZS_READER_NOT_CACHED (-1)
+
 //  Open the copy of version of owner's name. NULL on failure, with a
 //  ZS_STATUS_ code in *status: NOT_FOUND, CORRUPT or INTERNAL.
 zs_reader_t *zs_reader_new (zs_store_t *store, const char *user, const char *name, uint64_t version,
                             int *status);
+
+//  As zs_reader_new, for a thread that must not wait for the disk: opens and
+//  reads only what is in memory already, and fails with ZS_READER_NOT_CACHED
+//  (and so does zs_reader_chunk) where it would have had to wait
+zs_reader_t *zs_reader_new_cached (zs_store_t *store, const char *user, const char *name,
+                                   uint64_t version, int *status);
 
 //  Close the copy
 void zs_reader_destroy (zs_reader_t **self_p);

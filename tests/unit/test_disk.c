@@ -780,6 +780,58 @@ test_store_commit_early (void **state)
     free (data);
 }
 
+//  A reader for a thread that must not wait for the disk reads a copy in
+//  memory, and says so, without failing the copy, when it is not
+static void
+test_reader_cached (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    byte *data = s_random (SMALL_SIZE);
+    s_write (self->store, "alice", "hot", 60, data, SMALL_SIZE, 1, 60);
+    int status;
+    zs_reader_t *reader = zs_reader_new_cached (self->store, "alice", "hot", 60, &status);
+    assert_non_null (reader);
+    assert_int_equal (status, ZS_STATUS_OK);
+    assert_int_equal (zs_reader_chunks (reader), 1);
+    uint32_t crc;
+    zframe_t *chunk = zs_reader_chunk (reader, 0, &crc, &status);
+    assert_non_null (chunk);
+    assert_int_equal (zframe_size (chunk), SMALL_SIZE);
+    assert_memory_equal (zframe_data (chunk), data, SMALL_SIZE);
+    zframe_destroy (&chunk);
+    zs_reader_destroy (&reader);
+
+    //  A missing copy: known missing, or not known from memory alone
+    assert_null (zs_reader_new_cached (self->store, "alice", "cold", 60, &status));
+    assert_true (status == ZS_STATUS_NOT_FOUND || status == ZS_READER_NOT_CACHED);
+
+    //  Out of memory (written back, then dropped from the page cache)
+    char path[256];
+    s_copy_path (self, "alice", "hot", 60, path, sizeof (path));
+    int fd = open (path, O_RDONLY);
+    assert_true (fd >= 0);
+    assert_int_equal (fdatasync (fd), 0);
+    assert_int_equal (posix_fadvise (fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+    close (fd);
+    reader = zs_reader_new_cached (self->store, "alice", "hot", 60, &status);
+    if (reader) {
+        //  The header stayed in memory: the content did not
+        chunk = zs_reader_chunk (reader, 0, &crc, &status);
+        assert_null (chunk);
+        zs_reader_destroy (&reader);
+    }
+    assert_int_equal (status, ZS_READER_NOT_CACHED);
+    //  The copy is fine, and an ordinary reader reads it from the disk
+    reader = zs_reader_new (self->store, "alice", "hot", 60, &status);
+    assert_non_null (reader);
+    chunk = zs_reader_chunk (reader, 0, &crc, &status);
+    assert_non_null (chunk);
+    assert_memory_equal (zframe_data (chunk), data, SMALL_SIZE);
+    zframe_destroy (&chunk);
+    zs_reader_destroy (&reader);
+    free (data);
+}
+
 static void
 test_store_wrong_crc (void **state)
 {
@@ -1227,6 +1279,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_store, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store_batch, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store_commit_early, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_reader_cached, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store_wrong_crc, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store_out_of_order, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store_abort, s_setup, s_teardown),
