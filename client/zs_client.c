@@ -633,15 +633,31 @@ s_receive (zs_client_t *self, uint64_t request, int fd, uint64_t *written)
     return rc;
 }
 
+//  Where a get's output begins, so that a get that fails midway can go again
+//  from there; -1 when the output is not a file and cannot be cut back
+static off_t
+s_output_start (int fd)
+{
+    struct stat file;
+    return fstat (fd, &file) == 0 && S_ISREG (file.st_mode) ? lseek (fd, 0, SEEK_CUR) : -1;
+}
+
+//  Whether the output is ready for the get to go again: nothing was written,
+//  or it was cut back to where it began
+static bool
+s_output_rewind (int fd, off_t start, uint64_t written)
+{
+    return written == 0
+           || (start >= 0 && ftruncate (fd, start) == 0 && lseek (fd, start, SEEK_SET) == start);
+}
+
 int
 zs_client_get (zs_client_t *self, const char *name, int fd, zs_fileinfo_t **info)
 {
     assert (self);
     if (s_check_name (self, name))
         return -1;
-    //  What was written goes again from the start, if fd can be rewound
-    struct stat file;
-    off_t start = fstat (fd, &file) == 0 && S_ISREG (file.st_mode) ? lseek (fd, 0, SEEK_CUR) : -1;
+    off_t start = s_output_start (fd);
     int64_t deadline = 0, backoff = RETRY_PAUSE;
     while (true) {
         s_file_request (self, ZS_PROTO_GET, name);
@@ -667,10 +683,7 @@ zs_client_get (zs_client_t *self, const char *name, int fd, zs_fileinfo_t **info
             s_cancel (self, request);
         if (info)
             zs_fileinfo_destroy (info);
-        bool rewound =
-            written == 0
-            || (start >= 0 && ftruncate (fd, start) == 0 && lseek (fd, start, SEEK_SET) == start);
-        if (!rewound || !s_retry (self, &deadline, &backoff))
+        if (!s_output_rewind (fd, start, written) || !s_retry (self, &deadline, &backoff))
             return -1;
         s_begin (self);
     }
@@ -746,8 +759,7 @@ s_flight_start (many_t *many, flight_t *flight, const char *name, int fd)
         many->done (many->arg, name, fd, -1);
         return;
     }
-    struct stat file;
-    flight->start = fstat (fd, &file) == 0 && S_ISREG (file.st_mode) ? lseek (fd, 0, SEEK_CUR) : -1;
+    flight->start = s_output_start (fd);
     if (s_check_name (self, name)) {
         s_flight_end (many, flight, -1);
         return;
@@ -842,12 +854,11 @@ s_flights_again (many_t *many)
         flight_t *flight = &many->flights[index];
         if (!flight->again)
             continue;
-        bool rewound = flight->written == 0
-                       || (flight->start >= 0 && ftruncate (flight->fd, flight->start) == 0
-                           && lseek (flight->fd, flight->start, SEEK_SET) == flight->start);
-        int rc = rewound ? zs_client_get (self, flight->name, flight->fd, NULL)
-                         : s_failed (self, ZS_STATUS_INTERNAL, "cannot rewind the output: %s",
-                                     strerror (errno));
+        int rc = s_output_rewind (flight->fd, flight->start, flight->written)
+                     ? zs_client_get (self, flight->name, flight->fd, NULL)
+                     : s_failed (self, ZS_STATUS_INTERNAL,
+                                 "the get broke off after part of the output was written, "
+                                 "and the output cannot be cut back");
         flight->again = false;
         s_flight_end (many, flight, rc);
     }

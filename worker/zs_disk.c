@@ -12,9 +12,7 @@
 #define INVENTORY_BATCH_BYTES (512 * 1024) //  ... or about this many bytes
 #define IDLE_TIMEOUT_DEFAULT  120000       //  ms before an idle transfer is aborted
 #define SYNC_BATCH_MAX        64           //  Copies waiting before a sync is forced
-#define SYNC_DELAY_MAX                                                                             \
-    5 //  ms a copy waits at most for its sync
-      //  while messages keep arriving
+#define SYNC_DELAY_MAX        5            //  ms a copy waits for its sync at most
 
 //  What a transfer waits for the next sync of the file system to answer
 typedef enum {
@@ -508,7 +506,6 @@ s_handle_command (self_t *self, zmsg_t *msg)
         s_sync (self, false);
         zhashx_purge (self->reading);
         zhashx_purge (self->transfers);
-        self->unsynced_count = 0;
         zs_scan_destroy (&self->scan);
         //  Everything before it is done: the bucket waits for this
         zstr_send (self->pipe, "RESET");

@@ -59,28 +59,30 @@ for i in $(seq 1 12); do
 done
 victim=$(holders "$ZS_USER" big/f12 | cut -d" " -f1)
 [ -n "$victim" ] || fail "big/f12 is on no bucket"
-zs get "${big[@]}" -o "$WORK/big" -j 4 2>"$WORK/big.err" &
-PIDS[getter]=$!
-wait_until 20 "the first file to arrive" '[ -e "$WORK/big/big/f1" ]'
-kill_process "$victim"
-wait "${PIDS[getter]}" || fail "get with $victim killed: $(cat "$WORK/big.err")"
-unset "PIDS[getter]"
-for i in $(seq 1 12); do
-    cmp -s "$WORK/big$i" "$WORK/big/big/f$i" || fail "big/f$i came back different"
-done
-ok "$victim killed in the middle: all 12 files came back whole"
+
+# get_big_while WHAT COMMAND...: gets the 12 files, 4 in flight, runs
+# COMMAND once the first is in, and checks that every file came back whole
+get_big_while () {
+    local what=$1
+    shift
+    rm -rf "$WORK/big"
+    zs --timeout 30 get "${big[@]}" -o "$WORK/big" -j 4 2>"$WORK/big.err" &
+    PIDS[getter]=$!
+    wait_until 20 "the first file to arrive" '[ -e "$WORK/big/big/f1" ]'
+    "$@"
+    wait "${PIDS[getter]}" || fail "get with $what: $(cat "$WORK/big.err")"
+    unset "PIDS[getter]"
+    for i in $(seq 1 12); do
+        cmp -s "$WORK/big$i" "$WORK/big/big/f$i" || fail "big/f$i came back different with $what"
+    done
+    ok "$what in the middle: all 12 files came back whole"
+}
+get_big_while "$victim killed" kill_process "$victim"
 
 # The gateway killed and started again in the middle: the gets cut off go
-# again, one at a time, on a new connection, and every file comes back whole
-rm -rf "$WORK/big"
-zs --timeout 30 get "${big[@]}" -o "$WORK/big" -j 4 2>"$WORK/big.err" &
-PIDS[getter]=$!
-wait_until 20 "the first files to arrive" '[ -e "$WORK/big/big/f1" ]'
-kill_process gateway
-start_gateway
-wait "${PIDS[getter]}" || fail "get with the gateway restarted: $(cat "$WORK/big.err")"
-unset "PIDS[getter]"
-for i in $(seq 1 12); do
-    cmp -s "$WORK/big$i" "$WORK/big/big/f$i" || fail "big/f$i came back different after the restart"
-done
-ok "the gateway restarted in the middle: all 12 files came back whole"
+# again, one at a time, on a new connection
+restart_gateway () {
+    kill_process gateway
+    start_gateway
+}
+get_big_while "the gateway restarted" restart_gateway
