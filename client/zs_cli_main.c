@@ -253,6 +253,15 @@ typedef struct {
     int failures;
 } batch_t;
 
+//  Whether path names something other than a file or a folder: a device, a
+//  pipe or a socket, which a get must write into, never replace
+static bool
+s_is_special (const char *path)
+{
+    struct stat target;
+    return stat (path, &target) == 0 && !S_ISREG (target.st_mode) && !S_ISDIR (target.st_mode);
+}
+
 //  Makes the folders a name's file goes into
 static int
 s_make_folders (const char *path)
@@ -277,6 +286,15 @@ s_batch_next (void *arg, const char **name, int *fd)
     batch_t *batch = (batch_t *) arg;
     while (batch->next < batch->count) {
         int index = batch->next++;
+        char *path = zsys_sprintf ("%s/%s", batch->folder, batch->names[index]);
+        if (path && s_is_special (path)) {
+            fprintf (stderr, "zstore: get %s: '%s' is not a regular file\n", batch->names[index],
+                     path);
+            batch->failures++;
+            zstr_free (&path);
+            continue;
+        }
+        zstr_free (&path);
         char *temporary = zsys_sprintf ("%s/%s.zstore-XXXXXX", batch->folder, batch->names[index]);
         int file = temporary && s_make_folders (temporary) == 0 ? mkstemp (temporary) : -1;
         if (file < 0) {
@@ -389,10 +407,16 @@ s_get (context_t *context, int argc, char *argv[])
     if ((rc = s_bad_name (name)) >= 0)
         return rc;
     bool to_stdout = !output || streq (output, "-");
+    //  A device or a pipe is written into as it is
+    bool in_place = !to_stdout && s_is_special (output);
     //  A file output appears whole or not at all
     char *temporary = NULL;
     int fd = STDOUT_FILENO;
-    if (!to_stdout) {
+    if (in_place && (fd = open (output, O_WRONLY | O_CLOEXEC)) < 0) {
+        fprintf (stderr, "zstore: get: cannot write '%s': %s\n", output, strerror (errno));
+        return EXIT_FAILED;
+    }
+    if (!to_stdout && !in_place) {
         temporary = zsys_sprintf ("%s.zstore-XXXXXX", output);
         fd = temporary ? mkstemp (temporary) : -1;
         if (fd < 0) {
@@ -406,18 +430,17 @@ s_get (context_t *context, int argc, char *argv[])
     rc = EXIT_FAILED;
     if (client && zs_client_get (client, name, fd, NULL) == 0) {
         rc = 0;
-        if (!to_stdout && (fchmod (fd, 0644) || fsync (fd) || rename (temporary, output))) {
+        if (temporary && (fchmod (fd, 0644) || fsync (fd) || rename (temporary, output))) {
             fprintf (stderr, "zstore: get: cannot write '%s': %s\n", output, strerror (errno));
             rc = EXIT_FAILED;
         }
     }
     else if (client)
         rc = s_failed (client, "get %s", name);
-    if (!to_stdout) {
+    if (!to_stdout)
         close (fd);
-        if (rc)
-            unlink (temporary);
-    }
+    if (temporary && rc)
+        unlink (temporary);
     zstr_free (&temporary);
     zs_client_destroy (&client);
     return rc;
@@ -747,7 +770,8 @@ static const command_t s_commands[] = {
     { "get", s_get, "NAME [-o OUT] | NAME... -o FOLDER [-j N]",
       "Fetch a file to OUT, or to standard output when OUT is - or not given; or\n"
       "fetch several files into FOLDER, each to FOLDER/NAME, many at once.",
-      "  -o, --output OUT   write here; a file appears only when complete and verified\n"
+      "  -o, --output OUT   write here; a file appears only when complete and verified;\n"
+      "                     a device or a pipe is written into as it is\n"
       "  -j, --parallel N   files in flight at once, 1 to 256 (default 16)\n" },
     { "ls", s_ls, "[--json]", "List your files: size, live copies / replica count, name.",
       "  --json   one JSON array\n" },

@@ -43,6 +43,12 @@ cmp -s "$WORK/in1" "$WORK/partial/set/1/f1" && cmp -s "$WORK/in2" "$WORK/partial
 [ -z "$(find "$WORK/partial" -name '*.zstore-*')" ] || fail "temporary files left behind"
 ok "a missing file fails alone, and is named"
 
+mkfifo "$WORK/partial/set/1/f4"
+expect_status 1 zs get set/1/f4 set/2/f2 -o "$WORK/partial"
+grep -q "is not a regular file" "$WORK/last.err" || fail "no reason: $(cat "$WORK/last.err")"
+[ -p "$WORK/partial/set/1/f4" ] || fail "a named pipe in the folder was replaced"
+ok "a name whose place holds a pipe fails alone, the pipe left as it was"
+
 expect_error 2 "several files need -o" zs get set/1/f1 set/2/f2
 expect_error 2 "bad name" zs get set/1/f1 /absolute -o "$WORK/bad"
 expect_error 2 "parallel" zs get set/1/f1 set/2/f2 -o "$WORK/bad" -j 0

@@ -32,6 +32,17 @@ cmp -s "$WORK/in" "$WORK/out" || fail "standard input to standard output differs
 [ "$(copies_on_disk "$ZS_USER" piped)" = 2 ] || fail "default replica count is not 2"
 ok "standard input and output, default of 2 replicas"
 
+# A pipe (or a device) named by -o is written into, never replaced
+mkfifo "$WORK/pipe"
+cat "$WORK/pipe" >"$WORK/from-pipe" &
+PIDS[reader]=$!
+zs get piped -o "$WORK/pipe" || fail "get into a named pipe"
+wait "${PIDS[reader]}" || fail "the pipe's reader failed"
+unset 'PIDS[reader]'
+[ -p "$WORK/pipe" ] || fail "the named pipe was replaced by a file"
+cmp -s "$WORK/in" "$WORK/from-pipe" || fail "what came through the pipe differs"
+ok "get -o into a named pipe writes through it"
+
 zs put "$WORK/in" >/dev/null || fail "put without a name"
 zs stat in >/dev/null || fail "the name defaults to the base name"
 ok "name defaults to the file's base name"
