@@ -1,8 +1,9 @@
 /*  zs_bigfile - one large file, put and got whole through the client library
 
     The content lives in a memory file, made once, so that reading it costs
-    the put no disk time; a get goes to another memory file and is checked
-    against it byte for byte once the clock has stopped.
+    the put no disk time; a get goes to another memory file, allocated before
+    the clock starts, and is checked against it byte for byte once the clock
+    has stopped.
 */
 
 #ifndef ZS_BIGFILE_H_INCLUDED
