@@ -2,7 +2,8 @@
 
     Header, big-endian:
         0   8   magic "ZSOBJ", 0, 0, 1
-        8   4   header size (bytes before the content)
+        8   4   header size (bytes before the content): the fields below,
+                or 4096 when zeros pad them to a block boundary
         12  4   flags
         16  8   version
         24  8   size of the content
@@ -19,6 +20,8 @@
 #include "zs_object.h"
 
 #include <sodium.h>
+
+_Static_assert(ZS_OBJECT_HEADER_MAX <= ZS_OBJECT_ALIGNED, "an aligned header holds every field");
 
 static const byte s_magic[8] = { 'Z', 'S', 'O', 'B', 'J', 0, 0, 1 };
 
@@ -98,13 +101,15 @@ zs_object_chunks (uint64_t size)
 }
 
 size_t
-zs_object_encode_header (const zs_fileinfo_t *info, byte *buffer)
+zs_object_encode_header (const zs_fileinfo_t *info, bool aligned, byte *buffer)
 {
     size_t user_length = strlen (info->user);
     size_t name_length = strlen (info->name);
     assert (user_length <= ZS_USER_MAX && name_length <= ZS_NAME_MAX);
-    size_t header_size = ZS_OBJECT_FIXED_HEADER + user_length + name_length;
+    size_t fields_size = ZS_OBJECT_FIXED_HEADER + user_length + name_length;
+    size_t header_size = aligned ? ZS_OBJECT_ALIGNED : fields_size;
     memset (buffer, 0, ZS_OBJECT_FIXED_HEADER);
+    memset (buffer + fields_size, 0, header_size - fields_size);
     memcpy (buffer, s_magic, sizeof (s_magic));
     s_put (buffer + 8, header_size, 4);
     s_put (buffer + 12, info->flags, 4);
@@ -143,8 +148,9 @@ zs_object_decode_header (const byte *buffer, size_t size, zs_fileinfo_t *info, s
     size_t user_length = (size_t) s_get (buffer + 80, 2);
     size_t name_length = (size_t) s_get (buffer + 82, 2);
     size_t expected = ZS_OBJECT_FIXED_HEADER + user_length + name_length;
-    if (user_length > ZS_USER_MAX || name_length > ZS_NAME_MAX || s_get (buffer + 8, 4) != expected
-        || size < expected)
+    size_t recorded = (size_t) s_get (buffer + 8, 4);
+    if (user_length > ZS_USER_MAX || name_length > ZS_NAME_MAX
+        || (recorded != expected && recorded != ZS_OBJECT_ALIGNED) || size < expected)
         return -1;
     uint64_t flags = s_get (buffer + 12, 4);
     uint64_t content = s_get (buffer + 24, 8);
@@ -170,7 +176,7 @@ zs_object_decode_header (const byte *buffer, size_t size, zs_fileinfo_t *info, s
     info->stamp = s_get (buffer + 32, 8);
     info->desired = (uint8_t) s_get (buffer + 40, 1);
     memcpy (info->checksum, buffer + 48, ZS_CHECKSUM_SIZE);
-    *header_size = expected;
+    *header_size = recorded;
     return 0;
 }
 

@@ -26,7 +26,10 @@ extern "C" {
 #define ZS_OBJECT_KEY_SIZE     32 //  Hex characters in a key
 #define ZS_OBJECT_FIXED_HEADER 84 //  Header bytes before owner and name
 #define ZS_OBJECT_HEADER_MAX   (ZS_OBJECT_FIXED_HEADER + ZS_USER_MAX + ZS_NAME_MAX)
-#define ZS_OBJECT_PATH_MAX     80 //  Longest relative path of a copy
+#define ZS_OBJECT_ALIGNED                                                                          \
+    4096                      //  Size of a padded header: the content
+                              //  starts on a block boundary
+#define ZS_OBJECT_PATH_MAX 80 //  Longest relative path of a copy
 
 //  Offset and size of the replica-count fields (stamp, then desired), which
 //  change in place when a file's replica count changes
@@ -47,12 +50,15 @@ int zs_object_parse_filename (const char *filename, char *key, uint64_t *version
 //  Number of chunks (and so of CRCs) of a file of size bytes
 uint32_t zs_object_chunks (uint64_t size);
 
-//  Encode the header of info into buffer (ZS_OBJECT_HEADER_MAX bytes);
-//  returns its size
-size_t zs_object_encode_header (const zs_fileinfo_t *info, byte *buffer);
+//  Encode the header of info into buffer (ZS_OBJECT_HEADER_MAX bytes, or
+//  ZS_OBJECT_ALIGNED when aligned); returns its size. An aligned header is
+//  padded with zeros to ZS_OBJECT_ALIGNED bytes, so that the content can be
+//  written without the page cache.
+size_t zs_object_encode_header (const zs_fileinfo_t *info, bool aligned, byte *buffer);
 
-//  Decode a header from the first bytes of a file. On success fills info and
-//  the header size and returns 0; returns -1 for anything that is not a
+//  Decode a header from the first bytes of a file (its fields; the padding
+//  of an aligned header need not be there). On success fills info and the
+//  header size and returns 0; returns -1 for anything that is not a
 //  well-formed header.
 int zs_object_decode_header (const byte *buffer, size_t size, zs_fileinfo_t *info,
                              size_t *header_size);

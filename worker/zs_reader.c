@@ -16,6 +16,7 @@ struct _zs_reader_t {
     uint32_t chunks;     //  Chunks of content
     uint32_t *crcs;      //  CRC of each chunk, big-endian
     bool cached;         //  Reads only what needs no disk access
+    byte *aligned;       //  Where an O_DIRECT read lands, or NULL
     char reason[160];    //  Why the last call failed
 };
 
@@ -32,6 +33,50 @@ static int
 s_read_status (zs_reader_t *self, int status)
 {
     return self->cached && errno == EAGAIN ? ZS_READER_NOT_CACHED : status;
+}
+
+static int
+s_end_direct (zs_reader_t *self)
+{
+    free (self->aligned);
+    self->aligned = NULL;
+    return fcntl (self->fd, F_SETFL, 0);
+}
+
+//  Read size bytes at an aligned offset with O_DIRECT: whole blocks, of
+//  which the last may reach past the end of the file
+static int
+s_pread_direct (zs_reader_t *self, byte *data, size_t size, long long offset)
+{
+    size_t want = (size + ZS_OBJECT_ALIGNED - 1) / ZS_OBJECT_ALIGNED * ZS_OBJECT_ALIGNED;
+    size_t got = 0;
+    while (got < size) {
+        ssize_t rc =
+            pread (self->fd, self->aligned + got, want - got, (off_t) offset + (off_t) got);
+        if (rc == 0)
+            errno = EIO; //  The file ends before its content does
+        if (rc <= 0) {
+            if (rc < 0 && errno == EINTR)
+                continue;
+            return -1;
+        }
+        got += (size_t) rc;
+    }
+    memcpy (data, self->aligned, size);
+    return 0;
+}
+
+static int
+s_read_content (zs_reader_t *self, byte *data, size_t size, long long offset)
+{
+    if (self->aligned) {
+        if (s_pread_direct (self, data, size, offset) == 0)
+            return 0;
+        //  Alignment this file system does not take: through the cache then
+        if (errno != EINVAL || s_end_direct (self))
+            return -1;
+    }
+    return s_pread (self, data, size, offset);
 }
 
 static zs_reader_t *
@@ -91,7 +136,12 @@ s_new (zs_store_t *store, const char *user, const char *name, uint64_t version, 
         zs_reader_destroy (&self);
         return NULL;
     }
-    if (!cached)
+    //  A large copy was written past the page cache, and is read so
+    if (!cached && self->header_size == ZS_OBJECT_ALIGNED
+        && posix_memalign ((void **) &self->aligned, ZS_OBJECT_ALIGNED, ZS_CHUNK_SIZE) == 0
+        && fcntl (self->fd, F_SETFL, O_DIRECT))
+        s_end_direct (self);
+    if (!cached && !self->aligned)
         posix_fadvise (self->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     *status = ZS_STATUS_OK;
     return self;
@@ -120,6 +170,7 @@ zs_reader_destroy (zs_reader_t **self_p)
             close (self->fd);
         zs_fileinfo_destroy (&self->info);
         free (self->crcs);
+        free (self->aligned);
         free (self);
         *self_p = NULL;
     }
@@ -156,7 +207,8 @@ zs_reader_chunk (zs_reader_t *self, uint32_t seq, uint32_t *crc, int *status)
         *status = ZS_STATUS_INTERNAL;
         return NULL;
     }
-    if (s_pread (self, zframe_data (chunk), size, (long long) (self->header_size + offset))) {
+    if (s_read_content (self, zframe_data (chunk), size,
+                        (long long) (self->header_size + offset))) {
         snprintf (self->reason, sizeof (self->reason), "chunk %u unreadable: %s", seq,
                   strerror (errno));
         *status = s_read_status (self, errno == EIO ? ZS_STATUS_CORRUPT : ZS_STATUS_INTERNAL);

@@ -3,7 +3,8 @@
     Opens the copy of one version, checks its header against what was asked
     for, and serves its chunks, each checked against the CRC stored at write
     time. A copy that fails a check is reported as ZS_STATUS_CORRUPT and
-    never served.
+    never served. The content of a large copy, written past the page cache
+    (zs_writer), is read past it too.
 */
 
 #ifndef ZS_READER_H_INCLUDED

@@ -374,7 +374,7 @@ zs_store_delete (zs_store_t *self, const char *user, const char *name, uint64_t 
     byte *buffer = (byte *) malloc (ZS_OBJECT_HEADER_MAX + tombstone->size);
     int status = ZS_STATUS_INTERNAL;
     if (buffer && tombstone->user && tombstone->name) {
-        size_t header_size = zs_object_encode_header (tombstone, buffer);
+        size_t header_size = zs_object_encode_header (tombstone, false, buffer);
         memcpy (buffer + header_size, pending, tombstone->size);
         char path[ZS_OBJECT_PATH_MAX];
         zs_object_tombstone_path (path, key, version);

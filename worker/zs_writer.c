@@ -14,6 +14,9 @@
 //  commit has little left to do and the page cache does not fill up
 #define WRITEBACK_STEP (8 * ZS_CHUNK_SIZE)
 
+//  Alignment of file offsets, lengths and memory for O_DIRECT
+#define DIRECT_ALIGN ZS_OBJECT_ALIGNED
+
 struct _zs_writer_t {
     zs_store_t *store;    //  Where the copy goes
     zs_fileinfo_t *info;  //  What it is
@@ -27,6 +30,7 @@ struct _zs_writer_t {
     bool prepared;        //  The content is complete and durable
     uint32_t *crcs;       //  CRC of each chunk, big-endian
     size_t crcs_capacity; //  Entries allocated in crcs
+    byte *aligned;        //  A chunk on its way to an O_DIRECT write, or NULL
     bool committed;       //  The copy is in place
     char reason[160];     //  Why the last call failed
 };
@@ -66,21 +70,64 @@ zs_writer_new (zs_store_t *store, const zs_fileinfo_t *info, int *status)
     self->fd = -1;
     self->info = zs_fileinfo_dup (info);
     snprintf (self->temp, sizeof (self->temp), "tmp/%" PRIu64 ".part", zs_store_next_temp (store));
+    bool large = info->size != UINT64_MAX && info->size >= ZS_WRITER_DIRECT_MIN;
     if (self->info) {
         self->info->flags = 0;
         self->fd =
             openat (zs_store_fd (store), self->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     }
-    if (self->fd < 0) {
-        *status = self->info ? s_io_status () : ZS_STATUS_INTERNAL;
+    if (self->fd < 0
+        || (large && posix_memalign ((void **) &self->aligned, DIRECT_ALIGN, ZS_CHUNK_SIZE))) {
+        *status = self->info && self->fd < 0 ? s_io_status () : ZS_STATUS_INTERNAL;
         zs_writer_destroy (&self);
         return NULL;
     }
+    //  A file system without O_DIRECT gets the content through the cache
+    if (large && fcntl (self->fd, F_SETFL, O_DIRECT)) {
+        free (self->aligned);
+        self->aligned = NULL;
+    }
     //  The header's size is known now; its content is written at commit
-    byte header[ZS_OBJECT_HEADER_MAX];
-    self->header_size = zs_object_encode_header (self->info, header);
+    byte header[ZS_OBJECT_ALIGNED];
+    self->header_size = zs_object_encode_header (self->info, large, header);
     *status = ZS_STATUS_OK;
     return self;
+}
+
+//  Leave O_DIRECT: for a tail shorter than a block, the CRCs and the header
+static int
+s_end_direct (zs_writer_t *self)
+{
+    if (!self->aligned)
+        return 0;
+    free (self->aligned);
+    self->aligned = NULL;
+    return fcntl (self->fd, F_SETFL, 0);
+}
+
+//  Write a chunk at the end of the content
+static int
+s_write (zs_writer_t *self, const byte *data, size_t size)
+{
+    long long offset = (long long) (self->header_size + self->written);
+    size_t direct = self->aligned ? size / DIRECT_ALIGN * DIRECT_ALIGN : 0;
+    if (direct) {
+        //  The frame's bytes are not aligned in memory as O_DIRECT wants
+        memcpy (self->aligned, data, direct);
+        if (zs_fs_pwrite_all (self->fd, self->aligned, direct, offset) == 0) {
+            data += direct;
+            size -= direct;
+            offset += (long long) direct;
+        }
+        else if (errno != EINVAL)
+            return -1;
+    }
+    if (size == 0)
+        return 0;
+    //  A short tail, or alignment this file system does not take
+    if (s_end_direct (self))
+        return -1;
+    return zs_fs_pwrite_all (self->fd, data, size, offset);
 }
 
 void
@@ -97,6 +144,7 @@ zs_writer_destroy (zs_writer_t **self_p)
         }
         zs_fileinfo_destroy (&self->info);
         free (self->crcs);
+        free (self->aligned);
         free (self);
         *self_p = NULL;
     }
@@ -128,13 +176,13 @@ zs_writer_append (zs_writer_t *self, uint32_t seq, const byte *data, size_t size
         self->crcs = crcs;
         self->crcs_capacity = capacity;
     }
-    if (zs_fs_pwrite_all (self->fd, data, size, (long long) (self->header_size + self->written)))
+    if (s_write (self, data, size))
         return s_failed (self, s_io_status (), "write failed: %s", strerror (errno));
     self->crcs[self->chunks++] = htonl (crc);
     self->written += size;
     zs_store_writing (self->store, (int64_t) size);
     self->last_seen = size < ZS_CHUNK_SIZE;
-    if (self->written - self->synced >= WRITEBACK_STEP) {
+    if (!self->aligned && self->written - self->synced >= WRITEBACK_STEP) {
         sync_file_range (self->fd, (off64_t) (self->header_size + self->synced),
                          (off64_t) (self->written - self->synced), SYNC_FILE_RANGE_WRITE);
         self->synced = self->written;
@@ -153,10 +201,11 @@ zs_writer_prepare (zs_writer_t *self, uint64_t size, const byte *checksum)
                          "end says %" PRIu64 " bytes, %" PRIu64 " arrived", size, self->written);
     self->info->size = size;
     memcpy (self->info->checksum, checksum, ZS_CHECKSUM_SIZE);
-    byte header[ZS_OBJECT_HEADER_MAX];
-    zs_object_encode_header (self->info, header);
-    if (zs_fs_pwrite_all (self->fd, self->crcs, self->chunks * sizeof (uint32_t),
-                          (long long) (self->header_size + size))
+    byte header[ZS_OBJECT_ALIGNED];
+    zs_object_encode_header (self->info, self->header_size == ZS_OBJECT_ALIGNED, header);
+    if (s_end_direct (self)
+        || zs_fs_pwrite_all (self->fd, self->crcs, self->chunks * sizeof (uint32_t),
+                             (long long) (self->header_size + size))
         || zs_fs_pwrite_all (self->fd, header, self->header_size, 0))
         return s_failed (self, s_io_status (), "write failed: %s", strerror (errno));
     self->prepared = true;

@@ -10,6 +10,11 @@
     gateway asks for the commit when every bucket of a put has prepared, so
     that a put that fails leaves nothing behind. A writer destroyed before
     commit removes its temporary file.
+
+    The content of a large copy goes to the disk without the page cache
+    (O_DIRECT), behind a header padded to a block: filling new cache pages
+    costs more CPU than the disk's own bandwidth allows for, and a large
+    copy just written is rarely read at once.
 */
 
 #ifndef ZS_WRITER_H_INCLUDED
@@ -22,6 +27,9 @@ extern "C" {
 #endif
 
 typedef struct _zs_writer_t zs_writer_t;
+
+//  Copies of this size or more go to the disk without the page cache
+#define ZS_WRITER_DIRECT_MIN (4 * ZS_CHUNK_SIZE)
 
 //  Start a copy of info (owner, name, version, replica count and stamp; its
 //  size is a hint, UINT64_MAX when unknown). NULL on failure, with a

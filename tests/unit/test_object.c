@@ -46,7 +46,7 @@ s_encode (byte *buffer, const char *user, const char *name, uint64_t size, uint8
     zs_fileinfo_t *info = s_info (user, name, 42, size);
     info->flags = flags;
     memset (buffer, 0xAA, BUFFER_SIZE);
-    size_t header_size = zs_object_encode_header (info, buffer);
+    size_t header_size = zs_object_encode_header (info, false, buffer);
     zs_fileinfo_destroy (&info);
     return header_size;
 }
@@ -146,7 +146,7 @@ test_header_round_trip (void **state)
     for (size_t index = 0; index < 4; index++) {
         zs_fileinfo_t *info = s_info ("alice", names[index], 1000 + index, sizes[index]);
         byte buffer[BUFFER_SIZE];
-        size_t header_size = zs_object_encode_header (info, buffer);
+        size_t header_size = zs_object_encode_header (info, false, buffer);
         assert_int_equal (header_size, ZS_OBJECT_FIXED_HEADER + 5 + strlen (names[index]));
         assert_memory_equal (buffer, "ZSOBJ\0\0\1", 8);
 
@@ -174,13 +174,44 @@ test_header_round_trip (void **state)
 }
 
 static void
+test_header_aligned (void **state)
+{
+    (void) state;
+    zs_fileinfo_t *info = s_info ("alice", "big", 7, 9ull * ZS_CHUNK_SIZE / 2);
+    byte buffer[ZS_OBJECT_ALIGNED];
+    memset (buffer, 0xAA, sizeof (buffer));
+    size_t fields_size = ZS_OBJECT_FIXED_HEADER + strlen ("alice") + strlen ("big");
+    assert_int_equal (zs_object_encode_header (info, true, buffer), ZS_OBJECT_ALIGNED);
+    //  Zeros pad the fields to the block
+    for (size_t index = fields_size; index < ZS_OBJECT_ALIGNED; index++)
+        assert_int_equal (buffer[index], 0);
+    zs_fileinfo_t *decoded = zs_fileinfo_new ();
+    assert_non_null (decoded);
+    size_t decoded_size = 0;
+    //  The fields are enough to decode it
+    assert_int_equal (zs_object_decode_header (buffer, fields_size, decoded, &decoded_size), 0);
+    assert_int_equal (decoded_size, ZS_OBJECT_ALIGNED);
+    assert_string_equal (decoded->name, "big");
+    assert_int_equal (decoded->size, info->size);
+    assert_int_equal (zs_object_disk_size (decoded, decoded_size),
+                      ZS_OBJECT_ALIGNED + info->size + 4ull * zs_object_chunks (info->size));
+    //  Any other size between the fields and the block is refused
+    s_put (buffer + 8, ZS_OBJECT_ALIGNED / 2, 4);
+    assert_int_equal (zs_object_decode_header (buffer, fields_size, decoded, &decoded_size), -1);
+    s_put (buffer + 8, ZS_OBJECT_ALIGNED * 2, 4);
+    assert_int_equal (zs_object_decode_header (buffer, fields_size, decoded, &decoded_size), -1);
+    zs_fileinfo_destroy (&decoded);
+    zs_fileinfo_destroy (&info);
+}
+
+static void
 test_header_tombstone (void **state)
 {
     (void) state;
     zs_fileinfo_t *info = s_info ("bob", "gone", 9, 5);
     info->flags = ZS_FILE_TOMBSTONE;
     byte buffer[BUFFER_SIZE];
-    size_t header_size = zs_object_encode_header (info, buffer);
+    size_t header_size = zs_object_encode_header (info, false, buffer);
     //  A tombstone has no chunks, whatever its size
     assert_int_equal (buffer[44] | buffer[45] | buffer[46] | buffer[47], 0);
     zs_fileinfo_t *decoded = zs_fileinfo_new ();
@@ -383,6 +414,7 @@ main (void)
         cmocka_unit_test (test_paths),
         cmocka_unit_test (test_chunks),
         cmocka_unit_test (test_header_round_trip),
+        cmocka_unit_test (test_header_aligned),
         cmocka_unit_test (test_header_tombstone),
         cmocka_unit_test (test_header_refuses_wrong_magic),
         cmocka_unit_test (test_header_refuses_bad_lengths),
