@@ -15,6 +15,7 @@
 #define TICKS_PER_HEARTBEAT 4
 #define SNDHWM              10000 //  Messages queued per peer; credit keeps real use far lower
 #define CACHE_ENTRY_MAX     65536 //  Largest file the cache keeps
+#define BATCH_MAX           32    //  Messages taken from one socket per turn
 
 static void
 s_transfer_destroy (zs_transfer_t **transfer_p)
@@ -347,23 +348,21 @@ s_settle (zs_server_t *self)
     zs_transfers_sweep (self);
 }
 
-static int
-s_handle_client (zloop_t *loop, zsock_t *frontend, void *arg)
+static void
+s_client_message (zs_server_t *self, zsock_t *frontend)
 {
-    (void) loop;
-    zs_server_t *self = (zs_server_t *) arg;
     if (zs_proto_recv (self->message, frontend)) {
         zframe_t *client = zs_proto_routing_id (self->message);
         if (client && zs_proto_id (self->message) != ZS_PROTO_FAILED)
             zs_server_fail_client (self, client, zs_proto_request (self->message),
                                    ZS_STATUS_BAD_REQUEST, "malformed message: %s",
                                    zs_proto_error (self->message));
-        return 0;
+        return;
     }
     if (self->verbose)
         zs_proto_print (self->message, "gateway < client");
     if (!zs_access_client (self))
-        return 0;
+        return;
     switch (zs_proto_id (self->message)) {
         case ZS_PROTO_PUT_BEGIN: zs_transfers_put_begin (self); break;
         case ZS_PROTO_PUT_CHUNK: zs_transfers_put_chunk (self); break;
@@ -384,14 +383,11 @@ s_handle_client (zloop_t *loop, zsock_t *frontend, void *arg)
             break;
     }
     s_settle (self);
-    return 0;
 }
 
-static int
-s_handle_bucket (zloop_t *loop, zsock_t *backend, void *arg)
+static void
+s_bucket_message (zs_server_t *self, zsock_t *backend)
 {
-    (void) loop;
-    zs_server_t *self = (zs_server_t *) arg;
     if (zs_proto_recv (self->message, backend)) {
         //  Nothing to answer a broken bucket message with; say so, sparingly
         int64_t now = zclock_mono ();
@@ -400,16 +396,16 @@ s_handle_bucket (zloop_t *loop, zsock_t *backend, void *arg)
             zsys_warning ("malformed message on the bucket endpoint: %s",
                           zs_proto_error (self->message));
         }
-        return 0;
+        return;
     }
     if (self->verbose)
         zs_proto_print (self->message, "gateway < bucket");
     if (!zs_access_bucket (self))
-        return 0;
+        return;
     if (zs_proto_id (self->message) == ZS_PROTO_REGISTER) {
         zs_members_register (self);
         s_settle (self);
-        return 0;
+        return;
     }
     zs_member_t *member =
         zs_registry_connected (self->registry, zs_proto_routing_id (self->message));
@@ -419,7 +415,7 @@ s_handle_bucket (zloop_t *loop, zsock_t *backend, void *arg)
         zs_proto_set_routing_id (self->reply, zs_proto_routing_id (self->message));
         zs_proto_send (self->reply, self->backend);
         zs_proto_reset (self->reply);
-        return 0;
+        return;
     }
     member->last_heard = zclock_mono ();
     member->missed = 0;
@@ -434,6 +430,25 @@ s_handle_bucket (zloop_t *loop, zsock_t *backend, void *arg)
         default: zs_members_handle (self, member); break;
     }
     s_settle (self);
+}
+
+//  Messages waiting on a socket are taken in one turn of the loop, up to
+//  BATCH_MAX: each turn costs system calls for every socket polled
+static int
+s_handle_client (zloop_t *loop, zsock_t *frontend, void *arg)
+{
+    (void) loop;
+    for (int taken = 0; taken == 0 || (taken < BATCH_MAX && zs_proto_waiting (frontend)); taken++)
+        s_client_message ((zs_server_t *) arg, frontend);
+    return 0;
+}
+
+static int
+s_handle_bucket (zloop_t *loop, zsock_t *backend, void *arg)
+{
+    (void) loop;
+    for (int taken = 0; taken == 0 || (taken < BATCH_MAX && zs_proto_waiting (backend)); taken++)
+        s_bucket_message ((zs_server_t *) arg, backend);
     return 0;
 }
 

@@ -826,6 +826,12 @@ zs_proto_recv (zs_proto_t *self, zsock_t *input)
     return zs_proto_decode (self, &msg);
 }
 
+bool
+zs_proto_waiting (zsock_t *input)
+{
+    return input && (zsock_events (input) & ZMQ_POLLIN) != 0;
+}
+
 int
 zs_proto_send (zs_proto_t *self, zsock_t *output)
 {

@@ -152,6 +152,9 @@ void zs_proto_destroy (zs_proto_t **self_p);
 //  says why, and the routing id and request are kept when they could be read.
 int zs_proto_recv (zs_proto_t *self, zsock_t *input);
 
+//  Whether a message waits on input, so that a receive would not block
+bool zs_proto_waiting (zsock_t *input);
+
 //  Encode and send the message. The data frame, if any, is kept and sent by
 //  reference, so one message can be sent to several peers without copying
 //  its content. Returns 0, or -1 with errno set (EHOSTUNREACH: unknown peer

@@ -19,6 +19,7 @@
 #define LIVENESS_DEFAULT  3
 #define BACKOFF_MIN       1000  //  ms between registrations, doubling...
 #define BACKOFF_MAX       32000 //  ... up to this
+#define BATCH_MAX         32    //  Messages taken from one socket per turn
 
 typedef enum { REGISTERING, REGISTERED } state_t;
 
@@ -485,6 +486,15 @@ s_tick (self_t *self)
         s_heartbeat (self, 0);
 }
 
+//  Whether to take another message from socket in this turn of the poller:
+//  those waiting are taken together, up to BATCH_MAX, as each turn costs
+//  system calls for every socket polled
+static bool
+s_waiting (zsock_t *socket, int taken)
+{
+    return taken == 0 || (taken < BATCH_MAX && zs_proto_waiting (socket));
+}
+
 void
 zs_bucket_actor (zsock_t *pipe, void *args)
 {
@@ -497,11 +507,13 @@ zs_bucket_actor (zsock_t *pipe, void *args)
         if (which == pipe)
             s_handle_pipe (self);
         else if (which && which == self->gateway)
-            s_handle_gateway (self);
+            for (int taken = 0; s_waiting (self->gateway, taken); taken++)
+                s_handle_gateway (self);
         else if (which && which == (zsock_t *) self->handshakes)
             s_handle_handshake (self);
         else if (which)
-            s_handle_worker (self, which);
+            for (int taken = 0; s_waiting (which, taken); taken++)
+                s_handle_worker (self, which);
         else if (zpoller_terminated (self->poller))
             break;
         s_tick (self);
