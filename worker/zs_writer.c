@@ -76,14 +76,16 @@ zs_writer_new (zs_store_t *store, const zs_fileinfo_t *info, int *status)
         self->fd =
             openat (zs_store_fd (store), self->temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     }
-    if (self->fd < 0
-        || (large && posix_memalign ((void **) &self->aligned, DIRECT_ALIGN, ZS_CHUNK_SIZE))) {
-        *status = self->info && self->fd < 0 ? s_io_status () : ZS_STATUS_INTERNAL;
+    if (self->fd < 0) {
+        *status = self->info ? s_io_status () : ZS_STATUS_INTERNAL;
         zs_writer_destroy (&self);
         return NULL;
     }
-    //  A file system without O_DIRECT gets the content through the cache
-    if (large && fcntl (self->fd, F_SETFL, O_DIRECT)) {
+    //  Without memory for the buffer, or on a file system without O_DIRECT,
+    //  the content goes through the cache
+    if (large && posix_memalign ((void **) &self->aligned, DIRECT_ALIGN, ZS_CHUNK_SIZE))
+        self->aligned = NULL;
+    if (self->aligned && fcntl (self->fd, F_SETFL, O_DIRECT)) {
         free (self->aligned);
         self->aligned = NULL;
     }
@@ -182,7 +184,9 @@ zs_writer_append (zs_writer_t *self, uint32_t seq, const byte *data, size_t size
     self->written += size;
     zs_store_writing (self->store, (int64_t) size);
     self->last_seen = size < ZS_CHUNK_SIZE;
-    if (!self->aligned && self->written - self->synced >= WRITEBACK_STEP) {
+    //  A no-op after writes that O_DIRECT took past the cache; but some file
+    //  systems take the flag and still write through the cache
+    if (self->written - self->synced >= WRITEBACK_STEP) {
         sync_file_range (self->fd, (off64_t) (self->header_size + self->synced),
                          (off64_t) (self->written - self->synced), SYNC_FILE_RANGE_WRITE);
         self->synced = self->written;

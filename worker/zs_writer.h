@@ -11,8 +11,8 @@
     that a put that fails leaves nothing behind. A writer destroyed before
     commit removes its temporary file.
 
-    The content of a large copy goes to the disk without the page cache
-    (O_DIRECT), behind a header padded to a block: filling new cache pages
+    The content of a copy announced as large goes to the disk without the
+    page cache (O_DIRECT), behind a header padded to a block: filling new cache pages
     costs more CPU than the disk's own bandwidth allows for, and a large
     copy just written is rarely read at once.
 */
@@ -28,7 +28,8 @@ extern "C" {
 
 typedef struct _zs_writer_t zs_writer_t;
 
-//  Copies of this size or more go to the disk without the page cache
+//  Copies announced at this size or more go to the disk without the page
+//  cache
 #define ZS_WRITER_DIRECT_MIN (4 * ZS_CHUNK_SIZE)
 
 //  Start a copy of info (owner, name, version, replica count and stamp; its

@@ -128,12 +128,11 @@ s_checksum (const byte *data, size_t size, byte *checksum)
     crypto_generichash (checksum, ZS_CHECKSUM_SIZE, data, size, NULL, 0);
 }
 
-//  Writes a whole copy through a writer; returns the first failure
+//  Writes a whole copy of info (its size a hint) through a writer; returns
+//  the first failure
 static int
-s_write (zs_store_t *store, const char *user, const char *name, uint64_t version, const byte *data,
-         size_t size, uint8_t desired, uint64_t stamp)
+s_write_info (zs_store_t *store, zs_fileinfo_t *info, const byte *data, size_t size)
 {
-    zs_fileinfo_t *info = s_info (user, name, version, size, desired, stamp);
     int status;
     zs_writer_t *writer = zs_writer_new (store, info, &status);
     zs_fileinfo_destroy (&info);
@@ -158,6 +157,14 @@ s_write (zs_store_t *store, const char *user, const char *name, uint64_t version
     zs_writer_destroy (&writer);
     assert_null (writer);
     return status;
+}
+
+//  Writes a whole copy through a writer; returns the first failure
+static int
+s_write (zs_store_t *store, const char *user, const char *name, uint64_t version, const byte *data,
+         size_t size, uint8_t desired, uint64_t stamp)
+{
+    return s_write_info (store, s_info (user, name, version, size, desired, stamp), data, size);
 }
 
 //  Reads a copy back with a reader and compares every chunk
@@ -538,6 +545,26 @@ test_write_read_sizes (void **state)
     s_assert_content (self->store, "alice", "file-4718715", 1007, data[7], sizes[7]);
     for (size_t index = 0; index < SIZES; index++)
         free (data[index]);
+}
+
+static void
+test_write_unannounced (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    //  A put from a pipe says no size: its copy has the tight header, however
+    //  large it turns out
+    size_t size = ZS_WRITER_DIRECT_MIN + ZS_CHUNK_SIZE / 3;
+    byte *data = s_random (size);
+    assert_int_equal (
+        s_write_info (self->store, s_info ("alice", "piped", 1, UINT64_MAX, 1, 1), data, size),
+        ZS_STATUS_OK);
+    s_assert_content (self->store, "alice", "piped", 1, data, size);
+    char path[256];
+    s_copy_path (self, "alice", "piped", 1, path, sizeof (path));
+    assert_int_equal (s_file_size (path), ZS_OBJECT_FIXED_HEADER + strlen ("alice")
+                                              + strlen ("piped") + size
+                                              + 4 * zs_object_chunks (size));
+    free (data);
 }
 
 static void
@@ -1551,6 +1578,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_instance_persists, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_leftovers_removed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_write_read_sizes, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_write_unannounced, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_counters, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_writer_wrong_crc, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_writer_out_of_order, s_setup, s_teardown),
