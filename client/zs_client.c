@@ -414,6 +414,25 @@ s_cancel (zs_client_t *self, uint64_t request)
     zs_proto_send (self->request, self->socket);
 }
 
+//  Read, hash and frame the next chunk of a put: *next is NULL at the end
+//  of the input
+static int
+s_read_ahead (zs_client_t *self, int fd, byte *buffer, crypto_generichash_state *hash,
+              zframe_t **next, uint32_t *crc)
+{
+    ssize_t size = s_read_chunk (fd, buffer);
+    if (size < 0)
+        return s_failed (self, ZS_STATUS_BAD_REQUEST, "cannot read the input: %s",
+                         strerror (errno));
+    *next = NULL;
+    if (size == 0)
+        return 0;
+    crypto_generichash_update (hash, buffer, (size_t) size);
+    *crc = zs_crc32c (0, buffer, (size_t) size);
+    *next = zframe_new (buffer, (size_t) size);
+    return *next ? 0 : s_failed (self, ZS_STATUS_INTERNAL, "out of memory");
+}
+
 //  One attempt at a put, from where fd is
 static int
 s_put_once (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint64_t *version,
@@ -433,22 +452,27 @@ s_put_once (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint6
     zs_proto_set_size (self->request, size_hint);
     zs_proto_set_replicas (self->request, replicas);
     int rc = s_send_first (self);
-    uint32_t sent = 0, limit = ZS_WINDOW;
+    uint32_t sent = 0, limit = ZS_WINDOW, next_crc = 0;
     uint64_t bytes = 0;
-    bool end_sent = false;
+    bool end_sent = false, ahead = false;
+    zframe_t *next = NULL;
     int64_t deadline = zclock_mono () + self->timeout;
     while (rc == 0) {
         //  Send what the credit allows, then wait for more credit or the answer
         while (!end_sent && sent < limit) {
-            ssize_t size = s_read_chunk (fd, buffer);
-            if (size < 0) {
-                rc = s_failed (self, ZS_STATUS_BAD_REQUEST, "cannot read the input: %s",
-                               strerror (errno));
+            if (!ahead && (rc = s_read_ahead (self, fd, buffer, &hash, &next, &next_crc)))
                 break;
-            }
+            ahead = false;
             zs_proto_reset (self->request);
             zs_proto_set_request (self->request, request);
-            if (size == 0) {
+            if (next) {
+                bytes += zframe_size (next);
+                zs_proto_set_id (self->request, ZS_PROTO_PUT_CHUNK);
+                zs_proto_set_seq (self->request, sent++);
+                zs_proto_set_crc (self->request, next_crc);
+                zs_proto_set_data (self->request, &next);
+            }
+            else {
                 byte checksum[ZS_CHECKSUM_SIZE];
                 crypto_generichash_final (&hash, checksum, sizeof (checksum));
                 zs_proto_set_id (self->request, ZS_PROTO_PUT_END);
@@ -456,18 +480,14 @@ s_put_once (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint6
                 zs_proto_set_checksum (self->request, checksum);
                 end_sent = true;
             }
-            else {
-                crypto_generichash_update (&hash, buffer, (size_t) size);
-                zframe_t *data = zframe_new (buffer, (size_t) size);
-                zs_proto_set_id (self->request, ZS_PROTO_PUT_CHUNK);
-                zs_proto_set_seq (self->request, sent++);
-                zs_proto_set_crc (self->request, zs_crc32c (0, buffer, (size_t) size));
-                zs_proto_set_data (self->request, &data);
-                bytes += (uint64_t) size;
-            }
             if ((rc = s_send (self)))
                 break;
         }
+        //  The next chunk is read and hashed while the gateway and the
+        //  buckets work on those sent
+        if (!rc && !end_sent && !ahead
+            && (rc = s_read_ahead (self, fd, buffer, &hash, &next, &next_crc)) == 0)
+            ahead = true;
         if (rc)
             break;
         //  Once all is sent, the gateway answers when the buckets are done;
@@ -522,6 +542,7 @@ s_put_once (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint6
     //  outcome is the gateway's to decide, and a cancel would only race it
     if (rc && !self->refused && !end_sent)
         s_cancel (self, request);
+    zframe_destroy (&next);
     free (buffer);
     return rc;
 }
