@@ -262,6 +262,27 @@ s_is_special (const char *path)
     return stat (path, &target) == 0 && !S_ISREG (target.st_mode) && !S_ISDIR (target.st_mode);
 }
 
+//  Where a get's output is written before it appears whole: a hidden file
+//  in the same folder (a rename does not cross file systems), whose name
+//  does not grow with the output's
+static char *
+s_temporary_for (const char *path)
+{
+    const char *slash = strrchr (path, '/');
+    return slash ? zsys_sprintf ("%.*s/.zstore-XXXXXX", (int) (slash - path), path)
+                 : strdup (".zstore-XXXXXX");
+}
+
+//  Puts a complete output in its place, durably, with the permissions that
+//  a new file gets
+static int
+s_publish (int fd, const char *temporary, const char *path)
+{
+    mode_t mask = umask (0);
+    umask (mask);
+    return fchmod (fd, 0666 & ~mask) || fsync (fd) || rename (temporary, path) ? -1 : 0;
+}
+
 //  Makes the folders a name's file goes into
 static int
 s_make_folders (const char *path)
@@ -294,8 +315,8 @@ s_batch_next (void *arg, const char **name, int *fd)
             zstr_free (&path);
             continue;
         }
+        char *temporary = path ? s_temporary_for (path) : NULL;
         zstr_free (&path);
-        char *temporary = zsys_sprintf ("%s/%s.zstore-XXXXXX", batch->folder, batch->names[index]);
         int file = temporary && s_make_folders (temporary) == 0 ? mkstemp (temporary) : -1;
         if (file < 0) {
             fprintf (stderr, "zstore: get %s: cannot write in '%s': %s\n", batch->names[index],
@@ -323,7 +344,7 @@ s_batch_done (void *arg, const char *name, int fd, int rc)
     char *path = zsys_sprintf ("%s/%s", batch->folder, name);
     if (rc)
         s_failed (batch->client, "get %s", name);
-    else if (!path || fchmod (fd, 0644) || fsync (fd) || rename (batch->temporaries[index], path)) {
+    else if (!path || s_publish (fd, batch->temporaries[index], path)) {
         fprintf (stderr, "zstore: get: cannot write '%s': %s\n", path ? path : name,
                  strerror (errno));
         rc = -1;
@@ -417,7 +438,7 @@ s_get (context_t *context, int argc, char *argv[])
         return EXIT_FAILED;
     }
     if (!to_stdout && !in_place) {
-        temporary = zsys_sprintf ("%s.zstore-XXXXXX", output);
+        temporary = s_temporary_for (output);
         fd = temporary ? mkstemp (temporary) : -1;
         if (fd < 0) {
             fprintf (stderr, "zstore: get: cannot write next to '%s': %s\n", output,
@@ -430,7 +451,7 @@ s_get (context_t *context, int argc, char *argv[])
     rc = EXIT_FAILED;
     if (client && zs_client_get (client, name, fd, NULL) == 0) {
         rc = 0;
-        if (temporary && (fchmod (fd, 0644) || fsync (fd) || rename (temporary, output))) {
+        if (temporary && s_publish (fd, temporary, output)) {
             fprintf (stderr, "zstore: get: cannot write '%s': %s\n", output, strerror (errno));
             rc = EXIT_FAILED;
         }

@@ -71,7 +71,7 @@ fi
 zs get three -o "$WORK/out" && cmp -s "$WORK/in" "$WORK/out" || fail "get -o"
 expect_error 1 "no file" zs get missing -o "$WORK/never"
 [ ! -e "$WORK/never" ] || fail "a failed get left its output file"
-[ -z "$(find "$WORK" -maxdepth 1 -name 'never.zstore-*')" ] || fail "a failed get left a temporary file"
+[ -z "$(find "$WORK" -maxdepth 1 -name '.zstore-*')" ] || fail "a failed get left a temporary file"
 ok "get -o writes the file only when it is complete"
 
 expect_error 1 "in use by another bucket" "$ZS_BIN/zstore-bucket" --id b1 --gateway "$BUCKET_EP" --data "$WORK/data/b1"

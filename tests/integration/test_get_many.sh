@@ -27,7 +27,7 @@ same_files () {
 }
 zs get "${names[@]}" -o "$WORK/out" -j 8 || fail "get of 30 files"
 same_files "$WORK/out" || fail "a file came back different"
-[ -z "$(find "$WORK/out" -name '*.zstore-*')" ] || fail "temporary files left behind"
+[ -z "$(find "$WORK/out" -name '.zstore-*')" ] || fail "temporary files left behind"
 ok "30 files of 0 B to 3 MiB, 8 in flight, into their folders"
 
 zs get "${names[@]}" -o "$WORK/one/two" -j 1 || fail "get of 30 files one at a time"
@@ -40,7 +40,7 @@ grep -q "1 of 3 files failed" "$WORK/last.err" || fail "no summary: $(cat "$WORK
 cmp -s "$WORK/in1" "$WORK/partial/set/1/f1" && cmp -s "$WORK/in2" "$WORK/partial/set/2/f2" \
     || fail "the files that exist were not got"
 [ ! -e "$WORK/partial/set/none/missing" ] || fail "a missing file left an output"
-[ -z "$(find "$WORK/partial" -name '*.zstore-*')" ] || fail "temporary files left behind"
+[ -z "$(find "$WORK/partial" -name '.zstore-*')" ] || fail "temporary files left behind"
 ok "a missing file fails alone, and is named"
 
 mkfifo "$WORK/partial/set/1/f4"

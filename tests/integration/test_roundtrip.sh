@@ -43,6 +43,18 @@ unset 'PIDS[reader]'
 cmp -s "$WORK/in" "$WORK/from-pipe" || fail "what came through the pipe differs"
 ok "get -o into a named pipe writes through it"
 
+# The output's name may be as long as the file system allows, and a new
+# file gets the permissions the umask leaves
+long=$(printf 'n%.0s' $(seq 1 250))
+zs put "$WORK/in" "deep/$long" >/dev/null || fail "put of a 250-byte last segment"
+(umask 027 && zs get "deep/$long" -o "$WORK/$long") || fail "get into a 250-byte file name"
+cmp -s "$WORK/in" "$WORK/$long" || fail "the file with a long name differs"
+[ "$(stat -c %a "$WORK/$long")" = 640 ] || fail "umask 027 gave $(stat -c %a "$WORK/$long")"
+zs get "deep/$long" piped -o "$WORK/many" || fail "multi-get of a 250-byte last segment"
+cmp -s "$WORK/in" "$WORK/many/deep/$long" || fail "the long name got by multi-get differs"
+[ -z "$(find "$WORK" -name '.zstore-*')" ] || fail "temporary files left behind"
+ok "outputs with 250-byte names, permissions from the umask"
+
 zs put "$WORK/in" >/dev/null || fail "put without a name"
 zs stat in >/dev/null || fail "the name defaults to the base name"
 ok "name defaults to the file's base name"
