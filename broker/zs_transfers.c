@@ -3,9 +3,10 @@
     A transfer moves one version of a file from a source to sinks, a chunk
     at a time, and passes each chunk on as it arrives (the content frame is
     shared, not copied). The source may run at most ZS_WINDOW chunks ahead
-    of the slowest sink: sinks acknowledge chunks, and the gateway grants
-    the source credit as the slowest one advances, so no process holds more
-    than a window of any file.
+    of the slowest sink (a put's client, once past its first ZS_WINDOW
+    chunks, PUT_AHEAD): sinks acknowledge chunks, and the gateway grants the
+    source credit as the slowest one advances, so no process holds more than
+    a window of any file.
 
         put   client  -> buckets   success only when every bucket has its copy
                                    durable and in place (two phases: every
@@ -22,6 +23,8 @@
 #include "zs_server.h"
 
 #include <stdarg.h>
+
+#define PUT_AHEAD 1 //  Chunks a put's client may run ahead once under way
 
 static zs_transfer_t *
 s_new (zs_server_t *self, zs_transfer_kind_t kind, const char *user, const char *name)
@@ -197,7 +200,10 @@ s_fail (zs_server_t *self, zs_transfer_t *transfer, int status, const char *form
     s_finish (self, transfer);
 }
 
-//  The slowest sink's progress decides how far the source may go
+//  The slowest sink's progress decides how far the source may go: a put's
+//  client, once past the first ZS_WINDOW chunks, one chunk ahead of its
+//  slowest bucket, as every chunk queued on a gateway-to-bucket connection
+//  is one that the fetches of small gets wait behind
 static void
 s_grant (zs_server_t *self, zs_transfer_t *transfer)
 {
@@ -205,13 +211,14 @@ s_grant (zs_server_t *self, zs_transfer_t *transfer)
     for (uint8_t index = 0; index < transfer->sink_count; index++)
         if (!transfer->sinks[index].failed && transfer->sinks[index].acked < slowest)
             slowest = transfer->sinks[index].acked;
-    if (slowest == UINT32_MAX || slowest + ZS_WINDOW <= transfer->source_limit)
+    uint32_t ahead = transfer->kind == ZS_TRANSFER_PUT ? PUT_AHEAD : ZS_WINDOW;
+    if (slowest == UINT32_MAX || slowest + ahead <= transfer->source_limit)
         return;
     //  A background copy waits when the repair rate is spent; the next
     //  refill resumes it
     if (s_background (transfer) && !zs_repair_may_move (self))
         return;
-    transfer->source_limit = slowest + ZS_WINDOW;
+    transfer->source_limit = slowest + ahead;
     if (transfer->kind == ZS_TRANSFER_PUT) {
         zs_proto_set_id (self->reply, ZS_PROTO_PUT_CREDIT);
         zs_proto_set_request (self->reply, transfer->request);
