@@ -15,7 +15,6 @@
 #define TICKS_PER_HEARTBEAT 4
 #define SNDHWM              10000 //  Messages queued per peer; credit keeps real use far lower
 #define CACHE_ENTRY_MAX     65536 //  Largest file the cache keeps
-#define BATCH_MAX           32    //  Messages taken from one socket per turn
 
 static void
 s_transfer_destroy (zs_transfer_t **transfer_p)
@@ -432,13 +431,12 @@ s_bucket_message (zs_server_t *self, zsock_t *backend)
     s_settle (self);
 }
 
-//  Messages waiting on a socket are taken in one turn of the loop, up to
-//  BATCH_MAX: each turn costs system calls for every socket polled
+//  Messages waiting on a socket are taken in one turn of the loop
 static int
 s_handle_client (zloop_t *loop, zsock_t *frontend, void *arg)
 {
     (void) loop;
-    for (int taken = 0; taken == 0 || (taken < BATCH_MAX && zs_proto_waiting (frontend)); taken++)
+    for (int taken = 0; zs_proto_take_more (frontend, taken); taken++)
         s_client_message ((zs_server_t *) arg, frontend);
     return 0;
 }
@@ -447,7 +445,7 @@ static int
 s_handle_bucket (zloop_t *loop, zsock_t *backend, void *arg)
 {
     (void) loop;
-    for (int taken = 0; taken == 0 || (taken < BATCH_MAX && zs_proto_waiting (backend)); taken++)
+    for (int taken = 0; zs_proto_take_more (backend, taken); taken++)
         s_bucket_message ((zs_server_t *) arg, backend);
     return 0;
 }

@@ -454,15 +454,17 @@ s_put_once (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint6
     int rc = s_send_first (self);
     uint32_t sent = 0, limit = ZS_WINDOW, next_crc = 0;
     uint64_t bytes = 0;
-    bool end_sent = false, ahead = false;
+    bool end_sent = false;
+    //  The next chunk is always read and hashed already, while the gateway
+    //  and the buckets work on those sent, so that it goes as soon as the
+    //  credit allows
     zframe_t *next = NULL;
+    if (rc == 0)
+        rc = s_read_ahead (self, fd, buffer, &hash, &next, &next_crc);
     int64_t deadline = zclock_mono () + self->timeout;
     while (rc == 0) {
         //  Send what the credit allows, then wait for more credit or the answer
         while (!end_sent && sent < limit) {
-            if (!ahead && (rc = s_read_ahead (self, fd, buffer, &hash, &next, &next_crc)))
-                break;
-            ahead = false;
             zs_proto_reset (self->request);
             zs_proto_set_request (self->request, request);
             if (next) {
@@ -480,14 +482,10 @@ s_put_once (zs_client_t *self, const char *name, int fd, uint8_t replicas, uint6
                 zs_proto_set_checksum (self->request, checksum);
                 end_sent = true;
             }
-            if ((rc = s_send (self)))
+            if ((rc = s_send (self))
+                || (!end_sent && (rc = s_read_ahead (self, fd, buffer, &hash, &next, &next_crc))))
                 break;
         }
-        //  The next chunk is read and hashed while the gateway and the
-        //  buckets work on those sent
-        if (!rc && !end_sent && !ahead
-            && (rc = s_read_ahead (self, fd, buffer, &hash, &next, &next_crc)) == 0)
-            ahead = true;
         if (rc)
             break;
         //  Once all is sent, the gateway answers when the buckets are done;

@@ -827,9 +827,10 @@ zs_proto_recv (zs_proto_t *self, zsock_t *input)
 }
 
 bool
-zs_proto_waiting (zsock_t *input)
+zs_proto_take_more (zsock_t *input, int taken)
 {
-    return input && (zsock_events (input) & ZMQ_POLLIN) != 0;
+    return taken == 0
+           || (taken < ZS_PROTO_BATCH_MAX && input && (zsock_events (input) & ZMQ_POLLIN) != 0);
 }
 
 int

@@ -152,8 +152,12 @@ void zs_proto_destroy (zs_proto_t **self_p);
 //  says why, and the routing id and request are kept when they could be read.
 int zs_proto_recv (zs_proto_t *self, zsock_t *input);
 
-//  Whether a message waits on input, so that a receive would not block
-bool zs_proto_waiting (zsock_t *input);
+//  Whether a loop that has received taken messages from input in this turn
+//  of its poller should receive another: the first always, then those that
+//  wait already, up to ZS_PROTO_BATCH_MAX. Each turn of a poller costs
+//  system calls for every socket it polls.
+#define ZS_PROTO_BATCH_MAX 32
+bool zs_proto_take_more (zsock_t *input, int taken);
 
 //  Encode and send the message. The data frame, if any, is kept and sent by
 //  reference, so one message can be sent to several peers without copying

@@ -19,7 +19,6 @@
 #define LIVENESS_DEFAULT  3
 #define BACKOFF_MIN       1000  //  ms between registrations, doubling...
 #define BACKOFF_MAX       32000 //  ... up to this
-#define BATCH_MAX         32    //  Messages taken from one socket per turn
 
 typedef enum { REGISTERING, REGISTERED } state_t;
 
@@ -486,15 +485,6 @@ s_tick (self_t *self)
         s_heartbeat (self, 0);
 }
 
-//  Whether to take another message from socket in this turn of the poller:
-//  those waiting are taken together, up to BATCH_MAX, as each turn costs
-//  system calls for every socket polled
-static bool
-s_waiting (zsock_t *socket, int taken)
-{
-    return taken == 0 || (taken < BATCH_MAX && zs_proto_waiting (socket));
-}
-
 void
 zs_bucket_actor (zsock_t *pipe, void *args)
 {
@@ -507,12 +497,12 @@ zs_bucket_actor (zsock_t *pipe, void *args)
         if (which == pipe)
             s_handle_pipe (self);
         else if (which && which == self->gateway)
-            for (int taken = 0; s_waiting (self->gateway, taken); taken++)
+            for (int taken = 0; zs_proto_take_more (self->gateway, taken); taken++)
                 s_handle_gateway (self);
         else if (which && which == (zsock_t *) self->handshakes)
             s_handle_handshake (self);
         else if (which)
-            for (int taken = 0; s_waiting (which, taken); taken++)
+            for (int taken = 0; zs_proto_take_more (which, taken); taken++)
                 s_handle_worker (self, which);
         else if (zpoller_terminated (self->poller))
             break;

@@ -105,6 +105,28 @@ zs_fs_open_cached (int dir_fd, const char *path)
     return (int) syscall (SYS_openat2, dir_fd, path, &how, sizeof (how));
 }
 
+void *
+zs_fs_direct_begin (int fd, size_t align, size_t size)
+{
+    void *buffer = NULL;
+    if (posix_memalign (&buffer, align, size))
+        return NULL;
+    if (fcntl (fd, F_SETFL, O_DIRECT)) {
+        free (buffer);
+        return NULL;
+    }
+    return buffer;
+}
+
+int
+zs_fs_direct_end (int fd, void *buffer)
+{
+    if (!buffer)
+        return 0;
+    free (buffer);
+    return fcntl (fd, F_SETFL, 0);
+}
+
 int
 zs_fs_write_atomic (int dir_fd, const char *path, const void *data, size_t size)
 {

@@ -33,6 +33,15 @@ int zs_fs_pread_cached (int fd, void *data, size_t size, long long offset);
 //  access: -1 with errno EAGAIN otherwise
 int zs_fs_open_cached (int dir_fd, const char *path);
 
+//  Switch fd to O_DIRECT and give a buffer of size bytes, aligned to align,
+//  for its reads or writes. NULL, and fd as it was, without the memory or on
+//  a file system that does not take O_DIRECT.
+void *zs_fs_direct_begin (int fd, size_t align, size_t size);
+
+//  Switch fd back to the page cache and free buffer from zs_fs_direct_begin
+//  (nothing to do when NULL); 0 or -1/errno
+int zs_fs_direct_end (int fd, void *buffer);
+
 //  Replace path (relative to dir_fd) with data, durably: temp file, fsync,
 //  rename, fsync of the directory. 0 or -1/errno
 int zs_fs_write_atomic (int dir_fd, const char *path, const void *data, size_t size);

@@ -26,10 +26,10 @@ extern "C" {
 #define ZS_OBJECT_KEY_SIZE     32 //  Hex characters in a key
 #define ZS_OBJECT_FIXED_HEADER 84 //  Header bytes before owner and name
 #define ZS_OBJECT_HEADER_MAX   (ZS_OBJECT_FIXED_HEADER + ZS_USER_MAX + ZS_NAME_MAX)
-#define ZS_OBJECT_ALIGNED                                                                          \
-    4096                      //  Size of a padded header: the content
-                              //  starts on a block boundary
-#define ZS_OBJECT_PATH_MAX 80 //  Longest relative path of a copy
+#define ZS_OBJECT_PATH_MAX     80 //  Longest relative path of a copy
+
+//  Size of a padded header: the content starts on a block boundary
+#define ZS_OBJECT_ALIGNED 4096
 
 //  Offset and size of the replica-count fields (stamp, then desired), which
 //  change in place when a file's replica count changes

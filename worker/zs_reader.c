@@ -38,9 +38,9 @@ s_read_status (zs_reader_t *self, int status)
 static int
 s_end_direct (zs_reader_t *self)
 {
-    free (self->aligned);
+    int rc = zs_fs_direct_end (self->fd, self->aligned);
     self->aligned = NULL;
-    return fcntl (self->fd, F_SETFL, 0);
+    return rc;
 }
 
 //  Read size bytes at an aligned offset with O_DIRECT: whole blocks, of
@@ -137,10 +137,8 @@ s_new (zs_store_t *store, const char *user, const char *name, uint64_t version, 
         return NULL;
     }
     //  A large copy was written past the page cache, and is read so
-    if (!cached && self->header_size == ZS_OBJECT_ALIGNED
-        && posix_memalign ((void **) &self->aligned, ZS_OBJECT_ALIGNED, ZS_CHUNK_SIZE) == 0
-        && fcntl (self->fd, F_SETFL, O_DIRECT))
-        s_end_direct (self);
+    if (!cached && self->header_size == ZS_OBJECT_ALIGNED)
+        self->aligned = (byte *) zs_fs_direct_begin (self->fd, ZS_OBJECT_ALIGNED, ZS_CHUNK_SIZE);
     if (!cached && !self->aligned)
         posix_fadvise (self->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     *status = ZS_STATUS_OK;

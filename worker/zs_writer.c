@@ -14,9 +14,6 @@
 //  commit has little left to do and the page cache does not fill up
 #define WRITEBACK_STEP (8 * ZS_CHUNK_SIZE)
 
-//  Alignment of file offsets, lengths and memory for O_DIRECT
-#define DIRECT_ALIGN ZS_OBJECT_ALIGNED
-
 struct _zs_writer_t {
     zs_store_t *store;    //  Where the copy goes
     zs_fileinfo_t *info;  //  What it is
@@ -82,13 +79,9 @@ zs_writer_new (zs_store_t *store, const zs_fileinfo_t *info, int *status)
         return NULL;
     }
     //  Without memory for the buffer, or on a file system without O_DIRECT,
-    //  the content goes through the cache
-    if (large && posix_memalign ((void **) &self->aligned, DIRECT_ALIGN, ZS_CHUNK_SIZE))
-        self->aligned = NULL;
-    if (self->aligned && fcntl (self->fd, F_SETFL, O_DIRECT)) {
-        free (self->aligned);
-        self->aligned = NULL;
-    }
+    //  the content goes through the cache; the header makes it aligned
+    if (large)
+        self->aligned = (byte *) zs_fs_direct_begin (self->fd, ZS_OBJECT_ALIGNED, ZS_CHUNK_SIZE);
     //  The header's size is known now; its content is written at commit
     byte header[ZS_OBJECT_ALIGNED];
     self->header_size = zs_object_encode_header (self->info, large, header);
@@ -100,11 +93,9 @@ zs_writer_new (zs_store_t *store, const zs_fileinfo_t *info, int *status)
 static int
 s_end_direct (zs_writer_t *self)
 {
-    if (!self->aligned)
-        return 0;
-    free (self->aligned);
+    int rc = zs_fs_direct_end (self->fd, self->aligned);
     self->aligned = NULL;
-    return fcntl (self->fd, F_SETFL, 0);
+    return rc;
 }
 
 //  Write a chunk at the end of the content
@@ -112,7 +103,7 @@ static int
 s_write (zs_writer_t *self, const byte *data, size_t size)
 {
     long long offset = (long long) (self->header_size + self->written);
-    size_t direct = self->aligned ? size / DIRECT_ALIGN * DIRECT_ALIGN : 0;
+    size_t direct = self->aligned ? size / ZS_OBJECT_ALIGNED * ZS_OBJECT_ALIGNED : 0;
     if (direct) {
         //  The frame's bytes are not aligned in memory as O_DIRECT wants
         memcpy (self->aligned, data, direct);

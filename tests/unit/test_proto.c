@@ -1762,6 +1762,37 @@ s_dealer (const char *identity, const char *endpoint)
 }
 
 static void
+test_take_more (void **state)
+{
+    (void) state;
+    zsock_t *server = zsock_new_pair ("@inproc://test-proto-take-more");
+    zsock_t *client = zsock_new_pair (">inproc://test-proto-take-more");
+    assert_non_null (server);
+    assert_non_null (client);
+    //  The first message of a turn is taken whatever waits: the poller said so
+    assert_true (zs_proto_take_more (server, 0));
+    assert_false (zs_proto_take_more (server, 1));
+    for (int index = 0; index < ZS_PROTO_BATCH_MAX + 1; index++)
+        zstr_send (client, "message");
+    //  Then those that wait, up to the batch
+    int taken = 0;
+    while (zs_proto_take_more (server, taken)) {
+        char *message = zstr_recv (server);
+        assert_non_null (message);
+        zstr_free (&message);
+        taken++;
+    }
+    assert_int_equal (taken, ZS_PROTO_BATCH_MAX);
+    assert_true (zs_proto_take_more (server, 1));
+    char *last = zstr_recv (server);
+    zstr_free (&last);
+    assert_false (zs_proto_take_more (server, 1));
+    assert_false (zs_proto_take_more (NULL, 1));
+    zsock_destroy (&client);
+    zsock_destroy (&server);
+}
+
+static void
 test_send_recv_router (void **state)
 {
     (void) state;
@@ -1967,6 +1998,7 @@ main (void)
         cmocka_unit_test (test_malformed_counts),
         cmocka_unit_test (test_malformed_random),
         cmocka_unit_test (test_send_recv_pair),
+        cmocka_unit_test (test_take_more),
         cmocka_unit_test (test_send_recv_router),
         cmocka_unit_test (test_send_keeps_data),
     };
