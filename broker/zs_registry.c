@@ -8,6 +8,9 @@ struct _zs_registry_t {
     zhashx_t *by_id;                       //  Members by bucket id
     zhashx_t *by_routing;                  //  Members by routing id, in hex
     size_t size;                           //  Members
+    size_t top;                            //  Slots from here on are all free:
+                                           //  the gateway walks the members
+                                           //  after every message it handles
 };
 
 zs_registry_t *
@@ -29,7 +32,7 @@ zs_registry_destroy (zs_registry_t **self_p)
     assert (self_p);
     if (*self_p) {
         zs_registry_t *self = *self_p;
-        for (size_t slot = 0; slot < ZS_REGISTRY_SLOTS; slot++)
+        for (size_t slot = 0; slot < self->top; slot++)
             if (self->slots[slot]) {
                 zframe_destroy (&self->slots[slot]->routing_id);
                 free (self->slots[slot]);
@@ -67,6 +70,8 @@ zs_registry_ensure (zs_registry_t *self, const char *id)
     snprintf (member->id, sizeof (member->id), "%s", id);
     member->state = ZS_MEMBER_DEAD;
     self->slots[slot] = member;
+    if (slot >= self->top)
+        self->top = slot + 1;
     zhashx_insert (self->by_id, member->id, member);
     self->size++;
     return member;
@@ -127,6 +132,8 @@ zs_registry_remove (zs_registry_t *self, zs_member_t **member_p)
     zs_registry_connect (self, member, NULL);
     zhashx_delete (self->by_id, member->id);
     self->slots[member->slot] = NULL;
+    while (self->top > 0 && !self->slots[self->top - 1])
+        self->top--;
     self->size--;
     free (member);
     *member_p = NULL;
@@ -136,7 +143,7 @@ zs_member_t *
 zs_registry_first (zs_registry_t *self)
 {
     assert (self);
-    for (size_t slot = 0; slot < ZS_REGISTRY_SLOTS; slot++)
+    for (size_t slot = 0; slot < self->top; slot++)
         if (self->slots[slot])
             return self->slots[slot];
     return NULL;
@@ -146,7 +153,7 @@ zs_member_t *
 zs_registry_next (zs_registry_t *self, const zs_member_t *member)
 {
     assert (self && member);
-    for (size_t slot = member->slot + 1u; slot < ZS_REGISTRY_SLOTS; slot++)
+    for (size_t slot = member->slot + 1u; slot < self->top; slot++)
         if (self->slots[slot])
             return self->slots[slot];
     return NULL;

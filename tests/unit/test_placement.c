@@ -466,6 +466,26 @@ test_registry_members (void **state)
     zs_registry_remove (registry, &removed);
     assert_null (zs_registry_next (registry, b3));
     assert_int_equal (zs_registry_size (registry), 2);
+
+    //  Iteration still finds members in slots freed at the end, then taken
+    removed = b3;
+    zs_registry_remove (registry, &removed);
+    assert_ptr_equal (zs_registry_first (registry), b5);
+    assert_null (zs_registry_next (registry, b5));
+    zs_member_t *b6 = zs_registry_ensure (registry, "b6");
+    zs_member_t *b7 = zs_registry_ensure (registry, "b7");
+    zs_member_t *b8 = zs_registry_ensure (registry, "b8");
+    assert_int_equal (b6->slot, 0);
+    assert_int_equal (b7->slot, 2);
+    assert_int_equal (b8->slot, 3);
+    zs_member_t *now[] = { b6, b5, b7, b8 };
+    count = 0;
+    for (zs_member_t *member = zs_registry_first (registry); member;
+         member = zs_registry_next (registry, member)) {
+        assert_true (count < 4);
+        assert_ptr_equal (member, now[count++]);
+    }
+    assert_int_equal (count, 4);
     zs_registry_destroy (&registry);
     zs_registry_destroy (&registry);
 }
@@ -484,6 +504,11 @@ test_registry_full (void **state)
         assert_int_equal (member->slot, number);
     }
     assert_int_equal (zs_registry_size (registry), ZS_REGISTRY_SLOTS);
+    size_t count = 0;
+    for (zs_member_t *member = zs_registry_first (registry); member;
+         member = zs_registry_next (registry, member))
+        count++;
+    assert_int_equal (count, ZS_REGISTRY_SLOTS);
     assert_null (zs_registry_ensure (registry, "one-more"));
     //  Known ids are still found
     assert_non_null (zs_registry_ensure (registry, "b4095"));
