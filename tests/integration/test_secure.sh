@@ -106,7 +106,7 @@ for attempt in 1 2 3; do
     expect_error 1 "the gateway refused this client's key" as carol ls
 done
 carol_key=$(sed -n 's/.*public-key = "\(.*\)"/\1/p' "$keys/private/carol.cert")
-[ "$(grep -cF "$carol_key" "$WORK/gateway.log")" = 1 ] || fail "carol's refusal logged $(grep -cF "$carol_key" "$WORK/gateway.log") times"
+[ "$(grep -cF -e "$carol_key" "$WORK/gateway.log")" = 1 ] || fail "carol's refusal logged $(grep -cF -e "$carol_key" "$WORK/gateway.log") times"
 cp "$keys/private/carol.cert" "$keys/users/"
 wait_until 5 "carol's key to be accepted" "as carol ls"
 ok "an unknown key is refused with a clear error, logged once; added, it works at once"
@@ -139,7 +139,7 @@ ok "a wrong gateway key, or no secure mode, fails with a clear error"
 newkey b4 ""
 secure_bucket b4
 b4_key=$(sed -n 's/.*public-key = "\(.*\)"/\1/p' "$keys/private/b4.cert")
-wait_until 10 "the gateway to log the unknown bucket key" "grep -qF '$b4_key' '$WORK/gateway.log'"
+wait_until 10 "the gateway to log the unknown bucket key" "grep -qF -e '$b4_key' '$WORK/gateway.log'"
 [ -z "$(bucket_state b4)" ] || fail "a bucket with an unknown key registered"
 wait_until 10 "the bucket to say its key was refused" "grep -q \"refused this bucket's key\" '$WORK/b4.log'"
 kill_process b4
