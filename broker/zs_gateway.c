@@ -87,6 +87,7 @@ s_server_new (zsock_t *pipe)
     //  Ids that a restarted gateway will not reuse while buckets remember them
     self->next_id = (uint64_t) zclock_time () * 1000;
     assert (self->registry && self->index);
+    zs_index_set_counted (self->index, zs_files_under_replicated, self);
     return self;
 }
 

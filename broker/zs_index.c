@@ -39,6 +39,9 @@ struct _zs_index_t {
     uint64_t bytes;                      //  Their sizes
     uint64_t size;                       //  All entries
     uint64_t memory;                     //  Bytes allocated for entries and tables
+    zs_index_test_fn *test;              //  Which entries are counted, if any
+    void *test_arg;
+    uint64_t counted; //  Entries that pass it
 };
 
 static entry_t s_removed_marker;
@@ -231,6 +234,12 @@ s_account (zs_index_t *self, space_t *space, const entry_t *entry, int sign)
         space->files += sign > 0 ? 1 : -1;
         space->bytes += sign > 0 ? entry->size : -entry->size;
     }
+    if (self->test) {
+        zs_record_t record;
+        s_decode (entry, &record);
+        if (self->test (&record, self->test_arg))
+            self->counted += sign > 0 ? 1 : -1;
+    }
 }
 
 bool
@@ -379,6 +388,42 @@ zs_index_foreach (zs_index_t *self, zs_index_fn *fn, void *arg)
             if (space->table[index] && space->table[index] != REMOVED)
                 s_visit (self, space, index, user, fn, arg);
     }
+}
+
+static int
+s_count_one (const char *user, const char *name, zs_record_t *record, void *arg)
+{
+    (void) user;
+    (void) name;
+    zs_index_t *self = (zs_index_t *) arg;
+    if (self->test (record, self->test_arg))
+        self->counted++;
+    return ZS_INDEX_KEEP;
+}
+
+void
+zs_index_set_counted (zs_index_t *self, zs_index_test_fn *test, void *arg)
+{
+    assert (self);
+    self->test = test;
+    self->test_arg = arg;
+    zs_index_recount (self);
+}
+
+void
+zs_index_recount (zs_index_t *self)
+{
+    assert (self);
+    self->counted = 0;
+    if (self->test)
+        zs_index_foreach (self, s_count_one, self);
+}
+
+uint64_t
+zs_index_counted (zs_index_t *self)
+{
+    assert (self);
+    return self->counted;
 }
 
 static int

@@ -84,6 +84,22 @@ uint64_t zs_index_memory (zs_index_t *self);
 //  Show every entry to fn, which may change or remove it (but not add any)
 void zs_index_foreach (zs_index_t *self, zs_index_fn *fn, void *arg);
 
+//  Whether an entry is one of those counted (the gateway counts the files
+//  short of live copies, which status reports at every request)
+typedef bool (zs_index_test_fn) (const zs_record_t *record, void *arg);
+
+//  Keep a count of the entries that pass test, kept up as entries come, go
+//  and change, so that reading it walks nothing. Counts the entries there
+//  now.
+void zs_index_set_counted (zs_index_t *self, zs_index_test_fn *test, void *arg);
+
+//  Count again over every entry: what the test says of an entry changed
+//  without the entry changing
+void zs_index_recount (zs_index_t *self);
+
+//  Entries that pass the test (0 without one)
+uint64_t zs_index_counted (zs_index_t *self);
+
 //  Show fn the entries of user named after "after" (all when it is empty),
 //  in byte order of their names, at most limit of them. Returns true when
 //  more entries follow.

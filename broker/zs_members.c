@@ -136,7 +136,7 @@ zs_members_register (zs_server_t *self)
     member->used = zs_proto_used (message);
     member->free = zs_proto_free (message);
     member->files = zs_proto_files (message);
-    member->state = ZS_MEMBER_ALIVE;
+    zs_registry_set_state (self->registry, member, ZS_MEMBER_ALIVE);
     member->grace_over = false;
     member->ever_registered = true;
     member->inventory_done = false;
@@ -278,7 +278,7 @@ s_heartbeat (zs_server_t *self, zs_member_t *member)
     if (clock && clock <= now)
         member->rtt = (uint32_t) (now - clock);
     if (member->state == ZS_MEMBER_SUSPECT) {
-        member->state = ZS_MEMBER_ALIVE;
+        zs_registry_set_state (self->registry, member, ZS_MEMBER_ALIVE);
         zsys_info ("bucket %s: heard again, alive", member->id);
         s_bucket_event (self, "bucket.alive", member);
         //  Its copies may be sources for repairs again
@@ -323,7 +323,7 @@ zs_members_lost (zs_server_t *self, zs_member_t *member, const char *why)
     //  It may be back in a moment on a new connection; until it is, or
     //  until it has been silent too long, it is suspect
     if (member->state == ZS_MEMBER_ALIVE) {
-        member->state = ZS_MEMBER_SUSPECT;
+        zs_registry_set_state (self->registry, member, ZS_MEMBER_SUSPECT);
         zsys_warning ("bucket %s: suspect (%s)", member->id, why);
         s_bucket_event (self, "bucket.suspect", member);
     }
@@ -360,7 +360,7 @@ zs_members_tick (zs_server_t *self)
         }
         int64_t silence = now - member->last_heard;
         if (silence > self->liveness * self->heartbeat) {
-            member->state = ZS_MEMBER_DEAD;
+            zs_registry_set_state (self->registry, member, ZS_MEMBER_DEAD);
             member->dead_since = now;
             zs_repair_dirty (self);
             zsys_warning ("bucket %s: dead (silent for %" PRId64 " ms)", member->id, silence);
@@ -383,7 +383,7 @@ zs_members_tick (zs_server_t *self)
         }
         if (member->state == ZS_MEMBER_ALIVE && silence > self->heartbeat * 3 / 2
             && self->liveness > 1) {
-            member->state = ZS_MEMBER_SUSPECT;
+            zs_registry_set_state (self->registry, member, ZS_MEMBER_SUSPECT);
             zsys_warning ("bucket %s: suspect (silent for %" PRId64 " ms)", member->id, silence);
             s_bucket_event (self, "bucket.suspect", member);
         }

@@ -11,6 +11,7 @@ struct _zs_registry_t {
     size_t top;                            //  Slots from here on are all free:
                                            //  the gateway walks the members
                                            //  after every message it handles
+    uint64_t changes;                      //  Of the alive slots, so far
 };
 
 zs_registry_t *
@@ -130,6 +131,8 @@ zs_registry_remove (zs_registry_t *self, zs_member_t **member_p)
     if (!member)
         return;
     zs_registry_connect (self, member, NULL);
+    if (member->state == ZS_MEMBER_ALIVE)
+        self->changes++;
     zhashx_delete (self->by_id, member->id);
     self->slots[member->slot] = NULL;
     while (self->top > 0 && !self->slots[self->top - 1])
@@ -137,6 +140,22 @@ zs_registry_remove (zs_registry_t *self, zs_member_t **member_p)
     self->size--;
     free (member);
     *member_p = NULL;
+}
+
+void
+zs_registry_set_state (zs_registry_t *self, zs_member_t *member, zs_member_state_t state)
+{
+    assert (self && member);
+    if ((member->state == ZS_MEMBER_ALIVE) != (state == ZS_MEMBER_ALIVE))
+        self->changes++;
+    member->state = state;
+}
+
+uint64_t
+zs_registry_changes (zs_registry_t *self)
+{
+    assert (self);
+    return self->changes;
 }
 
 zs_member_t *

@@ -27,7 +27,8 @@ typedef struct {
     char address[64];                //  Peer address seen on its connection
     byte instance[ZS_INSTANCE_SIZE]; //  Identity of its data folder
     zframe_t *routing_id;            //  Its connection; NULL when it has none
-    zs_member_state_t state;         //  alive, suspect or dead
+    zs_member_state_t state;         //  alive, suspect or dead: set with
+                                     //  zs_registry_set_state
     bool ever_registered;            //  Not just named in a tombstone
     bool inventory_done;             //  Its inventory has all arrived
     int64_t registered_at;           //  Monotonic ms of its last registration
@@ -76,6 +77,13 @@ void zs_registry_connect (zs_registry_t *self, zs_member_t *member, zframe_t *ro
 
 //  Forget a member entirely; its slot may be reused
 void zs_registry_remove (zs_registry_t *self, zs_member_t **member_p);
+
+//  Change a member's state
+void zs_registry_set_state (zs_registry_t *self, zs_member_t *member, zs_member_state_t state);
+
+//  Changes so far of which slots hold an alive member (a state changed, a
+//  member left): what is counted from them holds while this stays the same
+uint64_t zs_registry_changes (zs_registry_t *self);
 
 //  Members in slot order: first, then next until NULL
 zs_member_t *zs_registry_first (zs_registry_t *self);

@@ -171,7 +171,8 @@ typedef struct {
     zloop_t *loop;
     //  State
     zs_registry_t *registry;    //  Buckets
-    zs_index_t *index;          //  Files
+    zs_index_t *index;          //  Files, counting those short of live copies
+    uint64_t counted_at;        //  Registry changes when they were last all counted
     zhashx_t *transfers;        //  zs_transfer_t by id (as text)
     zhashx_t *requests;         //  Transfer id (as text) by client key
     zhashx_t *ops;              //  zs_op_t by id (as text)
@@ -375,6 +376,10 @@ void zs_files_list (zs_server_t *self);
 void zs_files_remove (zs_server_t *self);
 void zs_files_replicas (zs_server_t *self);
 void zs_files_status (zs_server_t *self);
+
+//  Whether a file has fewer live copies than its replica count: the index
+//  keeps the count of those (arg is the server)
+bool zs_files_under_replicated (const zs_record_t *record, void *arg);
 
 //  A copy is durable on all the buckets of a transfer: record it in the index
 void zs_files_stored (zs_server_t *self, zs_transfer_t *transfer, const uint16_t *slots,

@@ -518,6 +518,91 @@ test_foreach_update_size (void **state)
     zs_index_destroy (&index);
 }
 
+//  Counted: files with fewer holders than the copies that count as enough,
+//  which the test moves as a bucket's state change would
+static bool
+s_short (const zs_record_t *record, void *arg)
+{
+    return !record->tombstone && record->holder_count < *(uint8_t *) arg;
+}
+
+static int
+s_remove_short (const char *user, const char *name, zs_record_t *record, void *arg)
+{
+    (void) user;
+    (void) name;
+    return s_short (record, arg) ? ZS_INDEX_REMOVE : ZS_INDEX_KEEP;
+}
+
+//  Puts user/name with holders 1..holders
+static void
+s_put_held (zs_index_t *index, const char *name, uint8_t holders, bool tombstone)
+{
+    zs_record_t record = s_record (1, 10, tombstone);
+    for (uint16_t slot = 1; slot <= holders; slot++)
+        assert_true (zs_index_add (record.holders, &record.holder_count, slot));
+    assert_int_equal (zs_index_put (index, "alice", name, &record), 0);
+}
+
+static void
+test_counted (void **state)
+{
+    (void) state;
+    zs_index_t *index = zs_index_new ();
+    assert_non_null (index);
+    assert_int_equal (zs_index_counted (index), 0);
+    s_put_held (index, "full", 3, false);
+    s_put_held (index, "short", 2, false);
+    s_put_held (index, "gone", 0, true);
+    zs_index_recount (index);
+    assert_int_equal (zs_index_counted (index), 0);
+
+    //  Entries already there are counted when counting starts
+    uint8_t enough = 3;
+    zs_index_set_counted (index, s_short, &enough);
+    assert_int_equal (zs_index_counted (index), 1);
+
+    //  Then the count follows puts, replacements and removals
+    s_put_held (index, "new-short", 1, false);
+    assert_int_equal (zs_index_counted (index), 2);
+    s_put_held (index, "short", 3, false);
+    assert_int_equal (zs_index_counted (index), 1);
+    s_put_held (index, "full", 1, true);
+    assert_int_equal (zs_index_counted (index), 1);
+    s_put_held (index, "full", 1, false);
+    assert_int_equal (zs_index_counted (index), 2);
+    zs_index_remove (index, "alice", "full");
+    assert_int_equal (zs_index_counted (index), 1);
+    zs_index_remove (index, "alice", "no-such-file");
+    assert_int_equal (zs_index_counted (index), 1);
+
+    //  ... and what a visitor changes or removes
+    uint16_t slot = 9;
+    zs_index_foreach (index, s_add_holder, &slot);
+    assert_int_equal (zs_index_counted (index), 1);
+    zs_index_foreach (index, s_add_holder, &slot);
+    assert_int_equal (zs_index_counted (index), 1);
+    slot = 10;
+    zs_index_foreach (index, s_add_holder, &slot);
+    assert_int_equal (zs_index_counted (index), 0);
+
+    //  When the test changes its mind without the entries changing, the
+    //  count holds until counted again
+    enough = 5;
+    assert_int_equal (zs_index_counted (index), 0);
+    zs_index_recount (index);
+    assert_int_equal (zs_index_counted (index), 1);
+    zs_index_foreach (index, s_remove_short, &enough);
+    assert_int_equal (zs_index_counted (index), 0);
+    assert_int_equal (zs_index_size (index), 2);
+
+    //  Without a test nothing is counted
+    zs_index_set_counted (index, NULL, NULL);
+    s_put_held (index, "another", 0, false);
+    assert_int_equal (zs_index_counted (index), 0);
+    zs_index_destroy (&index);
+}
+
 //  Lists user's entries after a cursor into a list of names
 static bool
 s_list (zs_index_t *index, const char *user, const char *after, size_t limit, zlistx_t *names)
@@ -917,6 +1002,7 @@ main (void)
         //  Walks and listings
         cmocka_unit_test (test_foreach),
         cmocka_unit_test (test_foreach_update_size),
+        cmocka_unit_test (test_counted),
         cmocka_unit_test (test_list_order),
         cmocka_unit_test (test_list_pages),
         cmocka_unit_test (test_longest_names),

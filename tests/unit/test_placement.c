@@ -491,6 +491,39 @@ test_registry_members (void **state)
 }
 
 static void
+test_registry_changes (void **state)
+{
+    (void) state;
+    zs_registry_t *registry = zs_registry_new ();
+    assert_non_null (registry);
+    zs_member_t *b1 = zs_registry_ensure (registry, "b1");
+    zs_member_t *b2 = zs_registry_ensure (registry, "b2");
+    assert_int_equal (zs_registry_changes (registry), 0);
+    //  Only a change in or out of alive counts: that is what makes a copy
+    //  live
+    zs_registry_set_state (registry, b1, ZS_MEMBER_ALIVE);
+    assert_int_equal (b1->state, ZS_MEMBER_ALIVE);
+    assert_int_equal (zs_registry_changes (registry), 1);
+    zs_registry_set_state (registry, b1, ZS_MEMBER_ALIVE);
+    assert_int_equal (zs_registry_changes (registry), 1);
+    zs_registry_set_state (registry, b2, ZS_MEMBER_SUSPECT);
+    assert_int_equal (b2->state, ZS_MEMBER_SUSPECT);
+    assert_int_equal (zs_registry_changes (registry), 1);
+    zs_registry_set_state (registry, b1, ZS_MEMBER_SUSPECT);
+    assert_int_equal (zs_registry_changes (registry), 2);
+    zs_registry_set_state (registry, b1, ZS_MEMBER_DEAD);
+    assert_int_equal (zs_registry_changes (registry), 2);
+    zs_registry_set_state (registry, b2, ZS_MEMBER_ALIVE);
+    assert_int_equal (zs_registry_changes (registry), 3);
+    //  An alive member that leaves changes it too; a dead one does not
+    zs_registry_remove (registry, &b1);
+    assert_int_equal (zs_registry_changes (registry), 3);
+    zs_registry_remove (registry, &b2);
+    assert_int_equal (zs_registry_changes (registry), 4);
+    zs_registry_destroy (&registry);
+}
+
+static void
 test_registry_full (void **state)
 {
     (void) state;
@@ -609,6 +642,7 @@ main (void)
         cmocka_unit_test (test_choose_size_fits),
         cmocka_unit_test (test_trim),
         cmocka_unit_test (test_registry_members),
+        cmocka_unit_test (test_registry_changes),
         cmocka_unit_test (test_registry_full),
         cmocka_unit_test (test_registry_connect),
         cmocka_unit_test (test_registry_state_names),
