@@ -250,6 +250,8 @@ typedef struct {
     int next;           //  Index of the next name to get
     char **temporaries; //  By name index, while its get is in flight
     int *fds;           //  By name index, while its get is in flight
+    size_t *made;       //  By name index: length of the first folder of its
+                        //  temporary's path that the get made, 0 for none
     int failures;
 } batch_t;
 
@@ -283,22 +285,44 @@ s_publish (int fd, const char *temporary, const char *path)
     return fchmod (fd, 0666 & ~mask) || fsync (fd) || rename (temporary, path) ? -1 : 0;
 }
 
-//  Makes the folders a name's file goes into
+//  Makes the folders a name's file goes into; *made, if not NULL, gets the
+//  length of the first one that did not exist (0: none)
 static int
-s_make_folders (const char *path)
+s_make_folders (const char *path, size_t *made)
 {
     char *copy = strdup (path);
     if (!copy)
         return -1;
+    if (made)
+        *made = 0;
     int rc = 0;
     for (char *slash = strchr (copy + 1, '/'); slash && rc == 0; slash = strchr (slash + 1, '/')) {
         *slash = 0;
-        if (mkdir (copy, 0755) && errno != EEXIST)
+        if (mkdir (copy, 0755) == 0) {
+            if (made && *made == 0)
+                *made = (size_t) (slash - copy);
+        }
+        else if (errno != EEXIST)
             rc = -1;
         *slash = '/';
     }
     free (copy);
     return rc;
+}
+
+//  Removes the folders made for path that are empty, deepest first: a file
+//  that failed leaves nothing behind
+static void
+s_remove_folders (const char *path, size_t made)
+{
+    char *copy = made ? strdup (path) : NULL;
+    for (char *slash = copy ? strrchr (copy, '/') : NULL; slash && (size_t) (slash - copy) >= made;
+         slash = strrchr (copy, '/')) {
+        *slash = 0;
+        if (rmdir (copy))
+            break;
+    }
+    free (copy);
 }
 
 static bool
@@ -317,10 +341,14 @@ s_batch_next (void *arg, const char **name, int *fd)
         }
         char *temporary = path ? s_temporary_for (path) : NULL;
         zstr_free (&path);
-        int file = temporary && s_make_folders (temporary) == 0 ? mkstemp (temporary) : -1;
+        int file = temporary && s_make_folders (temporary, &batch->made[index]) == 0
+                       ? mkstemp (temporary)
+                       : -1;
         if (file < 0) {
             fprintf (stderr, "zstore: get %s: cannot write in '%s': %s\n", batch->names[index],
                      batch->folder, strerror (errno));
+            if (temporary)
+                s_remove_folders (temporary, batch->made[index]);
             batch->failures++;
             zstr_free (&temporary);
             continue;
@@ -351,6 +379,7 @@ s_batch_done (void *arg, const char *name, int fd, int rc)
     }
     if (rc) {
         unlink (batch->temporaries[index]);
+        s_remove_folders (batch->temporaries[index], batch->made[index]);
         batch->failures++;
     }
     close (fd);
@@ -370,7 +399,7 @@ s_get_many (context_t *context, char **names, int count, const get_options_t *op
     if (!options->output || streq (options->output, "-"))
         return zs_parse_usage_error (PROGRAM, "get: several files need -o FOLDER");
     char *inside = zsys_sprintf ("%s/", options->output);
-    int made = inside ? s_make_folders (inside) : -1;
+    int made = inside ? s_make_folders (inside, NULL) : -1;
     zstr_free (&inside);
     if (made) {
         fprintf (stderr, "zstore: get: cannot make '%s': %s\n", options->output, strerror (errno));
@@ -380,10 +409,12 @@ s_get_many (context_t *context, char **names, int count, const get_options_t *op
                       .names = names,
                       .count = count,
                       .temporaries = (char **) calloc ((size_t) count, sizeof (char *)),
-                      .fds = (int *) malloc ((size_t) count * sizeof (int)) };
-    if (!batch.temporaries || !batch.fds) {
+                      .fds = (int *) malloc ((size_t) count * sizeof (int)),
+                      .made = (size_t *) calloc ((size_t) count, sizeof (size_t)) };
+    if (!batch.temporaries || !batch.fds || !batch.made) {
         free (batch.temporaries);
         free (batch.fds);
+        free (batch.made);
         fprintf (stderr, "zstore: get: out of memory\n");
         return EXIT_FAILED;
     }
@@ -405,6 +436,7 @@ s_get_many (context_t *context, char **names, int count, const get_options_t *op
     zs_client_destroy (&batch.client);
     free (batch.temporaries);
     free (batch.fds);
+    free (batch.made);
     return rc;
 }
 

@@ -34,14 +34,17 @@ zs get "${names[@]}" -o "$WORK/one/two" -j 1 || fail "get of 30 files one at a t
 same_files "$WORK/one/two" || fail "a file came back different, one at a time"
 ok "one in flight at a time, into a folder made with its parent"
 
-expect_status 1 zs get set/1/f1 set/none/missing set/2/f2 -o "$WORK/partial"
+mkdir -p "$WORK/partial/empty"
+expect_status 1 zs get set/1/f1 set/none/missing set/2/f2 empty/deep/er/missing -o "$WORK/partial"
 grep -q "set/none/missing" "$WORK/last.err" || fail "the missing file is not named: $(cat "$WORK/last.err")"
-grep -q "1 of 3 files failed" "$WORK/last.err" || fail "no summary: $(cat "$WORK/last.err")"
+grep -q "2 of 4 files failed" "$WORK/last.err" || fail "no summary: $(cat "$WORK/last.err")"
 cmp -s "$WORK/in1" "$WORK/partial/set/1/f1" && cmp -s "$WORK/in2" "$WORK/partial/set/2/f2" \
     || fail "the files that exist were not got"
-[ ! -e "$WORK/partial/set/none/missing" ] || fail "a missing file left an output"
+[ ! -e "$WORK/partial/set/none" ] || fail "a missing file left its folder"
+[ ! -e "$WORK/partial/empty/deep" ] || fail "a missing file left the folders made for it"
+[ -d "$WORK/partial/empty" ] || fail "a failed get removed a folder it did not make"
 [ -z "$(find "$WORK/partial" -name '.zstore-*')" ] || fail "temporary files left behind"
-ok "a missing file fails alone, and is named"
+ok "a missing file fails alone, is named, and leaves no folder made for it"
 
 mkfifo "$WORK/partial/set/1/f4"
 expect_status 1 zs get set/1/f4 set/2/f2 -o "$WORK/partial"
