@@ -233,6 +233,21 @@ zs_files_under_replicated (const zs_record_t *record, void *arg)
            && zs_server_live_copies ((zs_server_t *) arg, record) < record->desired;
 }
 
+uint64_t
+zs_files_under_replicated_count (zs_server_t *self)
+{
+    //  The count follows the files as they change. A bucket whose state
+    //  changed changed it for every copy it holds: those are counted again
+    //  here, at the first look after, rather than at every look (the
+    //  monitor asks twice a second, and a walk of a million files takes
+    //  about 80 ms, during which the gateway serves nobody)
+    if (self->counted_at != zs_registry_changes (self->registry)) {
+        zs_index_recount (self->index);
+        self->counted_at = zs_registry_changes (self->registry);
+    }
+    return zs_index_counted (self->index);
+}
+
 void
 zs_files_status (zs_server_t *self)
 {
@@ -262,18 +277,9 @@ zs_files_status (zs_server_t *self)
                                : member->used + member->free;
         zs_proto_add_bucket (self->reply, &bucket);
     }
-    //  The count follows the files as they change. A bucket whose state
-    //  changed changed it for every copy it holds: those are counted again
-    //  here, at the first STATUS after, rather than at every STATUS (the
-    //  monitor asks twice a second, and a walk of a million files takes
-    //  about 80 ms, during which the gateway serves nobody)
-    if (self->counted_at != zs_registry_changes (self->registry)) {
-        zs_index_recount (self->index);
-        self->counted_at = zs_registry_changes (self->registry);
-    }
     zs_proto_set_files (self->reply, zs_index_files (self->index));
     zs_proto_set_used (self->reply, zs_index_bytes (self->index));
-    zs_proto_set_under_replicated (self->reply, zs_index_counted (self->index));
+    zs_proto_set_under_replicated (self->reply, zs_files_under_replicated_count (self));
     zs_proto_set_recovering (self->reply, self->recovering);
     zs_proto_set_uptime (self->reply, (uint64_t) (now - self->started));
     zs_proto_set_sequence (self->reply, zs_events_sequence (self->events));

@@ -381,6 +381,9 @@ void zs_files_status (zs_server_t *self);
 //  keeps the count of those (arg is the server)
 bool zs_files_under_replicated (const zs_record_t *record, void *arg);
 
+//  Files with fewer live copies than their replica count
+uint64_t zs_files_under_replicated_count (zs_server_t *self);
+
 //  A copy is durable on all the buckets of a transfer: record it in the index
 void zs_files_stored (zs_server_t *self, zs_transfer_t *transfer, const uint16_t *slots,
                       size_t count);
