@@ -250,8 +250,7 @@ typedef struct {
     int next;           //  Index of the next name to get
     char **temporaries; //  By name index, while its get is in flight
     int *fds;           //  By name index, while its get is in flight
-    size_t *made;       //  By name index: length of the first folder of its
-                        //  temporary's path that the get made, 0 for none
+    zhashx_t *made;     //  Folders the batch made, while they are there
     int failures;
 } batch_t;
 
@@ -285,22 +284,20 @@ s_publish (int fd, const char *temporary, const char *path)
     return fchmod (fd, 0666 & ~mask) || fsync (fd) || rename (temporary, path) ? -1 : 0;
 }
 
-//  Makes the folders a name's file goes into; *made, if not NULL, gets the
-//  length of the first one that did not exist (0: none)
+//  Makes the folders a name's file goes into; those it made go in made, if
+//  not NULL
 static int
-s_make_folders (const char *path, size_t *made)
+s_make_folders (const char *path, zhashx_t *made)
 {
     char *copy = strdup (path);
     if (!copy)
         return -1;
-    if (made)
-        *made = 0;
     int rc = 0;
     for (char *slash = strchr (copy + 1, '/'); slash && rc == 0; slash = strchr (slash + 1, '/')) {
         *slash = 0;
         if (mkdir (copy, 0755) == 0) {
-            if (made && *made == 0)
-                *made = (size_t) (slash - copy);
+            if (made)
+                zhashx_update (made, copy, made);
         }
         else if (errno != EEXIST)
             rc = -1;
@@ -310,16 +307,23 @@ s_make_folders (const char *path, size_t *made)
     return rc;
 }
 
-//  Removes the folders made for path that are empty, deepest first: a file
-//  that failed leaves nothing behind
+//  Removes the folders above path that made holds and that are empty,
+//  deepest first, past those that were never made: a file that failed
+//  leaves no folder behind that was made for it alone
 static void
-s_remove_folders (const char *path, size_t made)
+s_remove_folders (const char *path, zhashx_t *made)
 {
-    char *copy = made ? strdup (path) : NULL;
-    for (char *slash = copy ? strrchr (copy, '/') : NULL; slash && (size_t) (slash - copy) >= made;
-         slash = strrchr (copy, '/')) {
+    char *copy = strdup (path);
+    for (char *slash = copy ? strrchr (copy, '/') : NULL; slash; slash = strrchr (copy, '/')) {
         *slash = 0;
-        if (rmdir (copy))
+        struct stat folder;
+        if (!zhashx_lookup (made, copy)) {
+            if (stat (copy, &folder) == 0 || (errno != ENOENT && errno != ENAMETOOLONG))
+                break;
+        }
+        else if (rmdir (copy) == 0)
+            zhashx_delete (made, copy);
+        else
             break;
     }
     free (copy);
@@ -341,14 +345,13 @@ s_batch_next (void *arg, const char **name, int *fd)
         }
         char *temporary = path ? s_temporary_for (path) : NULL;
         zstr_free (&path);
-        int file = temporary && s_make_folders (temporary, &batch->made[index]) == 0
-                       ? mkstemp (temporary)
-                       : -1;
+        int file =
+            temporary && s_make_folders (temporary, batch->made) == 0 ? mkstemp (temporary) : -1;
         if (file < 0) {
             fprintf (stderr, "zstore: get %s: cannot write in '%s': %s\n", batch->names[index],
                      batch->folder, strerror (errno));
             if (temporary)
-                s_remove_folders (temporary, batch->made[index]);
+                s_remove_folders (temporary, batch->made);
             batch->failures++;
             zstr_free (&temporary);
             continue;
@@ -379,7 +382,7 @@ s_batch_done (void *arg, const char *name, int fd, int rc)
     }
     if (rc) {
         unlink (batch->temporaries[index]);
-        s_remove_folders (batch->temporaries[index], batch->made[index]);
+        s_remove_folders (batch->temporaries[index], batch->made);
         batch->failures++;
     }
     close (fd);
@@ -410,11 +413,11 @@ s_get_many (context_t *context, char **names, int count, const get_options_t *op
                       .count = count,
                       .temporaries = (char **) calloc ((size_t) count, sizeof (char *)),
                       .fds = (int *) malloc ((size_t) count * sizeof (int)),
-                      .made = (size_t *) calloc ((size_t) count, sizeof (size_t)) };
+                      .made = zhashx_new () };
     if (!batch.temporaries || !batch.fds || !batch.made) {
         free (batch.temporaries);
         free (batch.fds);
-        free (batch.made);
+        zhashx_destroy (&batch.made);
         fprintf (stderr, "zstore: get: out of memory\n");
         return EXIT_FAILED;
     }
@@ -436,7 +439,7 @@ s_get_many (context_t *context, char **names, int count, const get_options_t *op
     zs_client_destroy (&batch.client);
     free (batch.temporaries);
     free (batch.fds);
-    free (batch.made);
+    zhashx_destroy (&batch.made);
     return rc;
 }
 
