@@ -19,9 +19,11 @@
 
 #define LIST_PAGE_MAX     1000 //  Entries per LIST_OK
 #define CONVERGE_PER_TICK 1000 //  Entries examined per housekeeping tick
-#define SWEEP_INTERVAL                                                                             \
-    30000 //  ms between looks at every entry, to retry what failed,
-          //  or the tombstone grace period when that is shorter
+//  The look at every entry, to retry what failed: it starts this many ms
+//  after the last one ended (or the tombstone grace period, when shorter),
+//  and looks at this many places of the index per tick (about 1 ms)
+#define SWEEP_INTERVAL 30000
+#define SWEEP_SLICE    16384
 
 static zs_op_t *
 s_op_new (zs_server_t *self, zs_op_kind_t kind, const char *user, const char *name,
@@ -881,10 +883,11 @@ zs_files_tick (zs_server_t *self)
     if (self->recovering)
         return;
     int64_t now = zclock_mono ();
-    //  The next look at every entry waits for the queue to empty
-    if (now >= self->next_sweep && zlistx_size (self->converge) == 0) {
-        sweep_t sweep = { self, NULL };
-        zs_index_foreach (self->index, s_queue_if_pending, &sweep);
+    //  The look at every entry goes a slice per tick, so that no request
+    //  waits behind all of it, and only while the queue keeps up
+    sweep_t sweep = { self, NULL };
+    if (now >= self->next_sweep && zlistx_size (self->converge) < CONVERGE_PER_TICK
+        && zs_index_walk (self->index, &self->sweep, SWEEP_SLICE, s_queue_if_pending, &sweep)) {
         int64_t interval =
             self->tombstone_grace < SWEEP_INTERVAL ? self->tombstone_grace : SWEEP_INTERVAL;
         self->next_sweep = now + (interval > 1000 ? interval : 1000);

@@ -24,16 +24,21 @@ typedef struct {
 } entry_t;
 
 typedef struct {
+    char *user;      //  Whose files
     entry_t **table; //  Entry pointers, NULL or s_removed where free
     size_t capacity; //  Power of two
     size_t count;    //  Live entries
     size_t removed;  //  Slots holding the removed marker
+    size_t rehashes; //  Times the entries moved to a new table
     uint64_t files;  //  Live entries that are not tombstones
     uint64_t bytes;  //  Their sizes
 } space_t;
 
 struct _zs_index_t {
     zhashx_t *spaces;                    //  space_t by user name
+    space_t **ordered;                   //  The same, in the order they came:
+    size_t ordered_count;                //  a walk in slices goes by it, as
+    size_t ordered_capacity;             //  spaces are never removed
     byte key[crypto_shorthash_KEYBYTES]; //  SipHash key
     uint64_t files;                      //  Entries that are not tombstones
     uint64_t bytes;                      //  Their sizes
@@ -68,6 +73,7 @@ s_space_destroy (space_t **space_p)
             if (space->table[index] && space->table[index] != REMOVED)
                 free (space->table[index]);
         free (space->table);
+        free (space->user);
         free (space);
         *space_p = NULL;
     }
@@ -98,6 +104,7 @@ zs_index_destroy (zs_index_t **self_p)
     if (*self_p) {
         zs_index_t *self = *self_p;
         zhashx_destroy (&self->spaces);
+        free (self->ordered);
         free (self);
         *self_p = NULL;
     }
@@ -147,6 +154,7 @@ s_rehash (zs_index_t *self, space_t *space, size_t capacity)
     space->table = table;
     space->capacity = capacity;
     space->removed = 0;
+    space->rehashes++;
     for (size_t index = 0; index < old_capacity; index++) {
         entry_t *entry = old[index];
         if (entry && entry != REMOVED) {
@@ -166,17 +174,30 @@ s_space (zs_index_t *self, const char *user, bool create)
     space_t *space = (space_t *) zhashx_lookup (self->spaces, user);
     if (space || !create)
         return space;
+    if (self->ordered_count == self->ordered_capacity) {
+        size_t capacity = self->ordered_capacity ? self->ordered_capacity * 2 : 16;
+        space_t **ordered = (space_t **) realloc (self->ordered, capacity * sizeof (space_t *));
+        if (!ordered)
+            return NULL;
+        self->memory += (capacity - self->ordered_capacity) * sizeof (space_t *);
+        self->ordered = ordered;
+        self->ordered_capacity = capacity;
+    }
     space = (space_t *) zmalloc (sizeof (space_t));
     if (!space)
         return NULL;
     space->capacity = 8;
     space->table = (entry_t **) calloc (space->capacity, sizeof (entry_t *));
-    if (!space->table) {
+    space->user = strdup (user);
+    if (!space->table || !space->user) {
+        free (space->table);
+        free (space->user);
         free (space);
         return NULL;
     }
     self->memory += space->capacity * sizeof (entry_t *);
     zhashx_insert (self->spaces, user, space);
+    self->ordered[self->ordered_count++] = space;
     return space;
 }
 
@@ -388,6 +409,34 @@ zs_index_foreach (zs_index_t *self, zs_index_fn *fn, void *arg)
             if (space->table[index] && space->table[index] != REMOVED)
                 s_visit (self, space, index, user, fn, arg);
     }
+}
+
+bool
+zs_index_walk (zs_index_t *self, zs_index_cursor_t *cursor, size_t budget, zs_index_fn *fn,
+               void *arg)
+{
+    assert (self && cursor && fn);
+    while (budget > 0 && cursor->space < self->ordered_count) {
+        space_t *space = self->ordered[cursor->space];
+        //  Entries that moved to a new table since: its walk starts again
+        if (space->rehashes != cursor->rehashes) {
+            cursor->rehashes = space->rehashes;
+            cursor->position = 0;
+        }
+        for (; budget > 0 && cursor->position < space->capacity; budget--, cursor->position++)
+            if (space->table[cursor->position] && space->table[cursor->position] != REMOVED)
+                s_visit (self, space, cursor->position, space->user, fn, arg);
+        if (cursor->position == space->capacity) {
+            cursor->space++;
+            cursor->position = 0;
+            cursor->rehashes =
+                cursor->space < self->ordered_count ? self->ordered[cursor->space]->rehashes : 0;
+        }
+    }
+    if (cursor->space < self->ordered_count)
+        return false;
+    memset (cursor, 0, sizeof (zs_index_cursor_t));
+    return true;
 }
 
 static int

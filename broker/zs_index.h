@@ -84,6 +84,22 @@ uint64_t zs_index_memory (zs_index_t *self);
 //  Show every entry to fn, which may change or remove it (but not add any)
 void zs_index_foreach (zs_index_t *self, zs_index_fn *fn, void *arg);
 
+//  Where a walk in slices is: all zero at the start of a pass
+typedef struct {
+    size_t space;    //  Which user's table, in the order they came
+    size_t position; //  Where in the table
+    size_t rehashes; //  Of the table when its walk began
+} zs_index_cursor_t;
+
+//  Shows fn the entries from the cursor on, looking at budget places of the
+//  tables at most, which fn may change or remove (but not add any); moves
+//  the cursor on. True when the pass came to the end: the cursor is at the
+//  start again. An entry added meanwhile may be shown in this pass or the
+//  next; the entries of a table rebuilt meanwhile (it grew) are shown from
+//  its start again, so some twice.
+bool zs_index_walk (zs_index_t *self, zs_index_cursor_t *cursor, size_t budget, zs_index_fn *fn,
+                    void *arg);
+
 //  Whether an entry is one of those counted (the gateway counts the files
 //  short of live copies, which status reports at every request)
 typedef bool (zs_index_test_fn) (const zs_record_t *record, void *arg);

@@ -183,6 +183,7 @@ typedef struct {
     zs_background_t background; //  Repairs, drains and moves
     zhashx_t *converging;       //  The keys in converge, to queue each once
     int64_t next_sweep;         //  Monotonic ms of the next look at every entry
+    zs_index_cursor_t sweep;    //  How far that look has come
     zs_proto_t *message;        //  Message being handled
     zs_proto_t *reply;          //  Message being sent
     uint64_t next_id;           //  Last transfer id used

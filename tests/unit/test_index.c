@@ -282,12 +282,14 @@ test_counters (void **state)
     zs_index_remove (index, "alice", "b");
     s_assert_counters (index, 0, 0, 0);
 
-    //  Only the tables are left
+    //  Only the tables are left: alice's first one (8 places), and the
+    //  users' in order (16)
     uint64_t memory_empty = zs_index_memory (index);
     assert_true (memory_empty > 0);
     assert_int_equal (zs_index_put (index, "alice", "a", &a), 0);
     assert_int_equal (zs_index_put (index, "alice", "b", &b), 0);
-    assert_int_equal (zs_index_memory (index) - memory_empty, memory_two - 8 * sizeof (void *));
+    assert_int_equal (zs_index_memory (index) - memory_empty,
+                      memory_two - (8 + 16) * sizeof (void *));
     zs_index_destroy (&index);
 }
 
@@ -600,6 +602,96 @@ test_counted (void **state)
     zs_index_set_counted (index, NULL, NULL);
     s_put_held (index, "another", 0, false);
     assert_int_equal (zs_index_counted (index), 0);
+    zs_index_destroy (&index);
+}
+
+//  Counts the visits of each entry, by "user:name"
+static int
+s_tally (const char *user, const char *name, zs_record_t *record, void *arg)
+{
+    (void) record;
+    zhashx_t *visits = (zhashx_t *) arg;
+    char key[600];
+    snprintf (key, sizeof (key), "%s:%s", user, name);
+    size_t count = (size_t) zhashx_lookup (visits, key);
+    zhashx_update (visits, key, (void *) (count + 1));
+    return ZS_INDEX_KEEP;
+}
+
+//  Walks a whole pass in slices of budget; returns the slices it took
+static size_t
+s_walk_pass (zs_index_t *index, size_t budget, zs_index_fn *fn, void *arg)
+{
+    zs_index_cursor_t cursor = { 0, 0, 0 };
+    size_t slices = 1;
+    while (!zs_index_walk (index, &cursor, budget, fn, arg)) {
+        slices++;
+        assert_true (slices < 100000);
+    }
+    assert_int_equal (cursor.space, 0);
+    assert_int_equal (cursor.position, 0);
+    return slices;
+}
+
+static void
+test_walk (void **state)
+{
+    (void) state;
+    zs_index_t *index = zs_index_new ();
+    assert_non_null (index);
+    zs_index_cursor_t cursor = { 0, 0, 0 };
+    zhashx_t *visits = zhashx_new ();
+    assert_non_null (visits);
+    assert_true (zs_index_walk (index, &cursor, 10, s_tally, visits));
+    assert_int_equal (zhashx_size (visits), 0);
+
+    const char *users[] = { "alice", "bob", "carol" };
+    for (int number = 0; number < 300; number++) {
+        char name[32];
+        snprintf (name, sizeof (name), "file-%d", number);
+        zs_record_t record = s_record (1, 10, false);
+        assert_int_equal (zs_index_put (index, users[number % 3], name, &record), 0);
+    }
+    //  In slices, every entry once
+    assert_true (s_walk_pass (index, 7, s_tally, visits) > 10);
+    assert_int_equal (zhashx_size (visits), 300);
+    for (size_t count = (size_t) zhashx_first (visits); count;
+         count = (size_t) zhashx_next (visits))
+        assert_int_equal (count, 1);
+
+    //  A table rebuilt in the middle of its walk: every entry at least once
+    zhashx_purge (visits);
+    assert_false (zs_index_walk (index, &cursor, 20, s_tally, visits));
+    assert_int_equal (cursor.space, 0);
+    for (int number = 0; number < 500; number++) {
+        char name[32];
+        snprintf (name, sizeof (name), "later-%d", number);
+        zs_record_t record = s_record (1, 10, false);
+        assert_int_equal (zs_index_put (index, "alice", name, &record), 0);
+    }
+    while (!zs_index_walk (index, &cursor, 20, s_tally, visits))
+        ;
+    for (int number = 0; number < 300; number++) {
+        char key[64];
+        snprintf (key, sizeof (key), "%s:file-%d", users[number % 3], number);
+        assert_true ((size_t) zhashx_lookup (visits, key) >= 1);
+    }
+
+    //  A user who came in the middle is walked in the same pass
+    zhashx_purge (visits);
+    assert_false (zs_index_walk (index, &cursor, 20, s_tally, visits));
+    zs_record_t record = s_record (1, 10, false);
+    assert_int_equal (zs_index_put (index, "dave", "late", &record), 0);
+    while (!zs_index_walk (index, &cursor, 20, s_tally, visits))
+        ;
+    assert_true ((size_t) zhashx_lookup (visits, "dave:late") == 1);
+
+    //  The visitor may remove what it is shown
+    uint8_t enough = 1;
+    s_walk_pass (index, 13, s_remove_short, &enough);
+    assert_int_equal (zs_index_size (index), 0);
+    assert_int_equal (zs_index_files (index), 0);
+    zhashx_destroy (&visits);
     zs_index_destroy (&index);
 }
 
@@ -1003,6 +1095,7 @@ main (void)
         cmocka_unit_test (test_foreach),
         cmocka_unit_test (test_foreach_update_size),
         cmocka_unit_test (test_counted),
+        cmocka_unit_test (test_walk),
         cmocka_unit_test (test_list_order),
         cmocka_unit_test (test_list_pages),
         cmocka_unit_test (test_longest_names),
