@@ -20,6 +20,7 @@
 #define REBALANCE_INTERVAL 60000  //  ms between continuous rebalancing passes
 #define REBALANCE_SLACK    0.02   //  Fullness above the mean that makes a bucket a source
 #define QUEUE_MAX          100000 //  Files queued at once; the rest wait for the next scan
+#define SCAN_SLICE         16384  //  Places of the index a look goes through per tick
 
 static void
 s_pending_destroy (zs_pending_copy_t **pending_p)
@@ -42,10 +43,13 @@ zs_repair_new (zs_server_t *self)
     background->refilled = background->measured = zclock_mono ();
 }
 
+static void s_scan_destroy (zs_repair_scan_t **scan_p);
+
 void
 zs_repair_destroy (zs_server_t *self)
 {
     zlistx_destroy (&self->background.queue);
+    s_scan_destroy (&self->background.scan);
 }
 
 void
@@ -94,16 +98,48 @@ s_pending_new (const char *user, const char *name, uint8_t live, uint64_t bytes)
     return pending;
 }
 
-typedef struct {
+//  A look at the index for the files short of copies. While a bucket
+//  drains, it looks at every file at once: whether the bucket is drained is
+//  read from the look, and only one that saw every file as it was can say
+//  so. Otherwise it goes a slice per tick: what it finds is checked again
+//  before a copy starts, and what it misses the next look finds.
+struct _zs_repair_scan_t {
     zs_server_t *self;
     zlistx_t *repairs;                    //  zs_pending_copy_t found
+    zhashx_t *found;                      //  Their keys: a file shown twice is queued once
+    zs_index_cursor_t cursor;             //  How far a look in slices has come
+    bool whole;                           //  The look saw every file at once
     size_t drain_left[ZS_REGISTRY_SLOTS]; //  Files a draining bucket still holds alone
-} scan_t;
+};
+
+static zs_repair_scan_t *
+s_scan_new (zs_server_t *self)
+{
+    zs_repair_scan_t *scan = (zs_repair_scan_t *) zmalloc (sizeof (zs_repair_scan_t));
+    assert (scan);
+    scan->self = self;
+    scan->repairs = zlistx_new ();
+    scan->found = zhashx_new ();
+    assert (scan->repairs && scan->found);
+    zlistx_set_destructor (scan->repairs, (zlistx_destructor_fn *) s_pending_destroy);
+    return scan;
+}
+
+static void
+s_scan_destroy (zs_repair_scan_t **scan_p)
+{
+    if (*scan_p) {
+        zlistx_destroy (&(*scan_p)->repairs);
+        zhashx_destroy (&(*scan_p)->found);
+        free (*scan_p);
+        *scan_p = NULL;
+    }
+}
 
 static int
 s_scan_one (const char *user, const char *name, zs_record_t *record, void *arg)
 {
-    scan_t *scan = (scan_t *) arg;
+    zs_repair_scan_t *scan = (zs_repair_scan_t *) arg;
     if (record->tombstone)
         return ZS_INDEX_KEEP;
     uint8_t live;
@@ -111,7 +147,12 @@ s_scan_one (const char *user, const char *name, zs_record_t *record, void *arg)
     //  Without a copy to copy from, there is nothing repair can do
     if (needed == 0 || zs_server_live_copies (scan->self, record) == 0)
         return ZS_INDEX_KEEP;
-    zlistx_add_end (scan->repairs, s_pending_new (user, name, live, record->size * needed));
+    zs_pending_copy_t *pending = s_pending_new (user, name, live, record->size * needed);
+    if (zhashx_insert (scan->found, pending->key, pending) != 0) {
+        s_pending_destroy (&pending);
+        return ZS_INDEX_KEEP;
+    }
+    zlistx_add_end (scan->repairs, pending);
     for (uint8_t index = 0; index < record->holder_count; index++) {
         zs_member_t *member =
             zs_registry_slot (scan->self->registry, ZS_INDEX_SLOT (record->holders[index]));
@@ -131,26 +172,13 @@ s_fewest_live_first (const void *item1, const void *item2)
     return strcmp (left->key, right->key);
 }
 
-//  Rebuilds the repair part of the queue from the whole index; planned
-//  moves stay behind the repairs
+//  A look ended: rebuilds the repair part of the queue from what it found;
+//  planned moves stay behind the repairs
 static void
-s_scan (zs_server_t *self)
+s_scan_end (zs_server_t *self, zs_repair_scan_t **scan_p)
 {
     zs_background_t *background = &self->background;
-    scan_t *scan = (scan_t *) zmalloc (sizeof (scan_t));
-    assert (scan);
-    scan->self = self;
-    scan->repairs = zlistx_new ();
-    //  Without a bucket draining, a file needs a copy only when it has fewer
-    //  live copies than its count: when none has, the walk (80 ms or more
-    //  per million files, every 30 s) would find nothing
-    bool draining = false;
-    for (zs_member_t *member = zs_registry_first (self->registry); member && !draining;
-         member = zs_registry_next (self->registry, member))
-        draining = member->draining;
-    if (draining || zs_files_under_replicated_count (self) > 0)
-        zs_index_foreach (self->index, s_scan_one, scan);
-
+    zs_repair_scan_t *scan = *scan_p;
     //  Most urgent first: fewest live copies
     size_t count = zlistx_size (scan->repairs);
     zs_pending_copy_t **sorted =
@@ -189,10 +217,9 @@ s_scan (zs_server_t *self)
     free (sorted);
     //  The items moved to the queue; the list must not free them
     zlistx_set_destructor (scan->repairs, NULL);
-    zlistx_destroy (&scan->repairs);
 
     //  A draining bucket whose every file has its copies elsewhere is drained
-    for (zs_member_t *member = zs_registry_first (self->registry); member;
+    for (zs_member_t *member = zs_registry_first (self->registry); member && scan->whole;
          member = zs_registry_next (self->registry, member))
         if (member->draining && member->drain_left != scan->drain_left[member->slot]) {
             member->drain_left = scan->drain_left[member->slot];
@@ -203,7 +230,40 @@ s_scan (zs_server_t *self)
                 zs_events_publish (self->events);
             }
         }
-    free (scan);
+    s_scan_destroy (scan_p);
+}
+
+//  Starts a look at the index, unless one is going on
+static void
+s_scan_begin (zs_server_t *self)
+{
+    zs_background_t *background = &self->background;
+    zs_repair_scan_t *scan = s_scan_new (self);
+    bool draining = false;
+    for (zs_member_t *member = zs_registry_first (self->registry); member && !draining;
+         member = zs_registry_next (self->registry, member))
+        draining = member->draining;
+    //  Without a bucket draining, a file needs a copy only when it has fewer
+    //  live copies than its count: when none has, a look would find nothing
+    if (draining) {
+        zs_index_foreach (self->index, s_scan_one, scan);
+        scan->whole = true;
+        s_scan_end (self, &scan);
+    }
+    else if (zs_files_under_replicated_count (self) == 0)
+        s_scan_end (self, &scan);
+    else
+        background->scan = scan;
+}
+
+//  The next slice of the look going on
+static void
+s_scan_continue (zs_server_t *self)
+{
+    zs_background_t *background = &self->background;
+    if (zs_index_walk (self->index, &background->scan->cursor, SCAN_SLICE, s_scan_one,
+                       background->scan))
+        s_scan_end (self, &background->scan);
 }
 
 //  Bytes the queue and the copies in flight have yet to move
@@ -381,11 +441,13 @@ zs_repair_tick (zs_server_t *self)
     //  to come back before any of their copies is counted as lost
     if (self->recovering || now - self->started < self->recovery + self->repair_grace)
         return;
-    if (background->dirty || now >= background->next_scan) {
+    if (!background->scan && (background->dirty || now >= background->next_scan)) {
         background->dirty = false;
         background->next_scan = now + SCAN_INTERVAL;
-        s_scan (self);
+        s_scan_begin (self);
     }
+    if (background->scan)
+        s_scan_continue (self);
     if (self->rebalance && zlistx_size (background->queue) == 0 && background->active == 0
         && now >= background->next_rebalance) {
         background->next_rebalance = now + REBALANCE_INTERVAL;

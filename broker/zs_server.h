@@ -112,6 +112,8 @@ typedef struct {
     int move_to;    //  A move: slot of the emptier bucket
 } zs_pending_copy_t;
 
+typedef struct _zs_repair_scan_t zs_repair_scan_t;
+
 //  Background copies: repair of lost copies, drains and rebalancing, run
 //  a few at a time within a byte rate, so that clients keep their latency
 typedef struct {
@@ -119,6 +121,7 @@ typedef struct {
     size_t active;           //  Background copies in flight
     bool dirty;              //  The index must be looked at again
     int64_t next_scan;       //  Monotonic ms of the next look at the index
+    zs_repair_scan_t *scan;  //  A look going through the index a slice per tick
     int64_t tokens;          //  Bytes background copies may move now
     int64_t refilled;        //  Monotonic ms of the last refill
     uint64_t moved;          //  Bytes moved since the rate was last measured
