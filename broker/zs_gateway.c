@@ -331,7 +331,7 @@ zs_server_slot_names (zs_server_t *self, const uint16_t *slots, size_t count, ch
 //  Handles what the last message left for later: buckets whose connection
 //  failed during a send, transfers that finished
 static void
-s_settle (zs_server_t *self)
+s_settle_lost (zs_server_t *self)
 {
     bool again = true;
     while (again) {
@@ -345,7 +345,18 @@ s_settle (zs_server_t *self)
                 again = true;
             }
     }
+}
+
+static void
+s_settle (zs_server_t *self)
+{
+    s_settle_lost (self);
     zs_transfers_sweep (self);
+    //  Background copies that ended make room for the next ones now
+    if (zs_repair_start_copies (self)) {
+        s_settle_lost (self);
+        zs_transfers_sweep (self);
+    }
 }
 
 static void

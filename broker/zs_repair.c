@@ -407,6 +407,14 @@ zs_repair_moved (zs_server_t *self, size_t bytes)
     self->background.moved += bytes;
 }
 
+//  After a start, buckets get the recovery window and the grace period to
+//  come back before any of their copies is counted as lost
+static bool
+s_may_repair (zs_server_t *self, int64_t now)
+{
+    return !self->recovering && now - self->started >= self->recovery + self->repair_grace;
+}
+
 static void
 s_refill (zs_server_t *self, int64_t now)
 {
@@ -437,9 +445,7 @@ zs_repair_tick (zs_server_t *self)
     zs_background_t *background = &self->background;
     int64_t now = zclock_mono ();
     s_refill (self, now);
-    //  After a start, buckets get the recovery window and the grace period
-    //  to come back before any of their copies is counted as lost
-    if (self->recovering || now - self->started < self->recovery + self->repair_grace)
+    if (!s_may_repair (self, now))
         return;
     if (!background->scan && (background->dirty || now >= background->next_scan)) {
         background->dirty = false;
@@ -453,13 +459,25 @@ zs_repair_tick (zs_server_t *self)
         background->next_rebalance = now + REBALANCE_INTERVAL;
         zs_repair_rebalance (self);
     }
+    zs_repair_start_copies (self);
+}
+
+bool
+zs_repair_start_copies (zs_server_t *self)
+{
+    zs_background_t *background = &self->background;
+    if (background->active >= self->repair_streams || zlistx_size (background->queue) == 0
+        || !s_may_repair (self, zclock_mono ()))
+        return false;
     //  A copy starts only while the rate allows, as its chunks will count
+    bool started = false;
     while (background->active < self->repair_streams && zlistx_size (background->queue)
            && zs_repair_may_move (self)) {
         zs_pending_copy_t *pending = (zs_pending_copy_t *) zlistx_first (background->queue);
-        s_start (self, pending);
+        started |= s_start (self, pending);
         zlistx_delete (background->queue, zlistx_cursor (background->queue));
     }
+    return started;
 }
 
 void

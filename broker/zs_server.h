@@ -326,6 +326,11 @@ void zs_repair_dirty (zs_server_t *self);
 //  Start what the queue, the streams and the rate allow
 void zs_repair_tick (zs_server_t *self);
 
+//  Starts queued copies while the streams and the rate allow: at each tick,
+//  and as soon as other copies ended, so that a queue of small files does
+//  not go at one tick per copy. True when it started one.
+bool zs_repair_start_copies (zs_server_t *self);
+
 //  A background copy ended, well or not
 void zs_repair_copy_ended (zs_server_t *self, zs_transfer_t *transfer, bool ok);
 
