@@ -352,7 +352,8 @@ s_settle (zs_server_t *self)
 {
     s_settle_lost (self);
     zs_transfers_sweep (self);
-    //  Background copies that ended make room for the next ones now
+    //  Background copies that ended make room for the next ones now; what
+    //  starting them found (a lost bucket, a copy failed at once) is settled
     if (zs_repair_start_copies (self)) {
         s_settle_lost (self);
         zs_transfers_sweep (self);

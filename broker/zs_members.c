@@ -354,7 +354,7 @@ zs_members_tick (zs_server_t *self)
                             && now - member->dead_since >= self->repair_grace;
             if (expiring) {
                 member->grace_over = true;
-                zs_repair_dirty (self);
+                zs_repair_rescan (self);
             }
             continue;
         }
@@ -362,7 +362,7 @@ zs_members_tick (zs_server_t *self)
         if (silence > self->liveness * self->heartbeat) {
             zs_registry_set_state (self->registry, member, ZS_MEMBER_DEAD);
             member->dead_since = now;
-            zs_repair_dirty (self);
+            zs_repair_rescan (self);
             zsys_warning ("bucket %s: dead (silent for %" PRId64 " ms)", member->id, silence);
             s_bucket_event (self, "bucket.dead", member);
             if (member->routing_id)
@@ -473,7 +473,7 @@ zs_members_admin (zs_server_t *self)
         if (!member->draining) {
             member->draining = true;
             member->drain_left = 1; //  Until the next scan has counted
-            zs_repair_dirty (self);
+            zs_repair_rescan (self);
             s_bucket_event (self, "bucket.draining", member);
         }
         s_admin_reply (self, "bucket %s is draining: its copies are being made elsewhere",
@@ -507,7 +507,7 @@ zs_members_admin (zs_server_t *self)
         char id[ZS_BUCKET_ID_MAX + 1];
         snprintf (id, sizeof (id), "%s", member->id);
         zs_registry_remove (self->registry, &member);
-        zs_repair_dirty (self);
+        zs_repair_rescan (self);
         s_admin_reply (self, "bucket %s is forgotten", id);
     }
 }

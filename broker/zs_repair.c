@@ -58,6 +58,13 @@ zs_repair_dirty (zs_server_t *self)
     self->background.dirty = true;
 }
 
+void
+zs_repair_rescan (zs_server_t *self)
+{
+    self->background.dirty = true;
+    s_scan_destroy (&self->background.scan);
+}
+
 //  Live copies of a file, and copies it still needs once those that may come
 //  back are counted
 static size_t
@@ -470,14 +477,15 @@ zs_repair_start_copies (zs_server_t *self)
         || !s_may_repair (self, zclock_mono ()))
         return false;
     //  A copy starts only while the rate allows, as its chunks will count
-    bool started = false;
+    bool taken = false;
     while (background->active < self->repair_streams && zlistx_size (background->queue)
            && zs_repair_may_move (self)) {
         zs_pending_copy_t *pending = (zs_pending_copy_t *) zlistx_first (background->queue);
-        started |= s_start (self, pending);
+        s_start (self, pending);
         zlistx_delete (background->queue, zlistx_cursor (background->queue));
+        taken = true;
     }
-    return started;
+    return taken;
 }
 
 void

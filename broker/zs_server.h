@@ -323,12 +323,18 @@ void zs_repair_destroy (zs_server_t *self);
 //  Something changed that may leave files short of copies: look again
 void zs_repair_dirty (zs_server_t *self);
 
+//  Copies of many files at once stopped counting (a bucket died, its grace
+//  ran out, it drains, it was forgotten): a look going on through the index
+//  starts over, rather than queue them only after one more whole look
+void zs_repair_rescan (zs_server_t *self);
+
 //  Start what the queue, the streams and the rate allow
 void zs_repair_tick (zs_server_t *self);
 
 //  Starts queued copies while the streams and the rate allow: at each tick,
 //  and as soon as other copies ended, so that a queue of small files does
-//  not go at one tick per copy. True when it started one.
+//  not go at one tick per copy. True when it took any from the queue (it
+//  may have started copies, or failed them at once).
 bool zs_repair_start_copies (zs_server_t *self);
 
 //  A background copy ended, well or not
