@@ -43,13 +43,17 @@ apt_install () {
         >"$ZS_WORK/apt.log" 2>&1 || { tail -n 5 "$ZS_WORK/apt.log" >&2; fail "apt-get install $* failed"; }
 }
 
-# A TCP port nobody listens on, from /proc (no other tool needed)
+# A TCP port no socket uses, from /proc (no other tool needed), below the
+# range the kernel gives outgoing connections: a port in that range may be
+# taken by a connection at any moment, and the gateway's then fails to bind
 free_port () {
-    local port hex
+    local low port hex
+    read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null
+    [ "${low:-0}" -gt 11000 ] || low=32768
     while :; do
-        port=$((20000 + RANDOM % 40000))
+        port=$((10000 + RANDOM % (low - 10000)))
         hex=$(printf '%04X' $port)
-        awk '$4 == "0A" { print $2 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null \
+        awk '{ print $2 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null \
             | grep -qi ":$hex\$" || { echo $port; return; }
     done
 }
@@ -136,6 +140,7 @@ export COMPOSE_PROJECT_NAME=zstoretest
 export ZSTORE_HEARTBEAT=250 ZSTORE_LIVENESS=4 ZSTORE_REPAIR_GRACE=2 ZSTORE_HEALTH_INTERVAL=2s
 ZSTORE_CLIENT_PORT=$(free_port)
 ZSTORE_EVENTS_PORT=$(free_port)
+while [ "$ZSTORE_EVENTS_PORT" = "$ZSTORE_CLIENT_PORT" ]; do ZSTORE_EVENTS_PORT=$(free_port); done
 export ZSTORE_CLIENT_PORT ZSTORE_EVENTS_PORT
 unset ZSTORE_USER ZSTORE_CERT ZSTORE_GATEWAY_KEY ZSTORE_GATEWAY ZSTORE_CLI_USER
 all_healthy () {
