@@ -398,19 +398,6 @@ s_visit (zs_index_t *self, space_t *space, size_t index, const char *user, zs_in
     }
 }
 
-void
-zs_index_foreach (zs_index_t *self, zs_index_fn *fn, void *arg)
-{
-    assert (self && fn);
-    space_t *space = (space_t *) zhashx_first (self->spaces);
-    for (; space; space = (space_t *) zhashx_next (self->spaces)) {
-        const char *user = (const char *) zhashx_cursor (self->spaces);
-        for (size_t index = 0; index < space->capacity; index++)
-            if (space->table[index] && space->table[index] != REMOVED)
-                s_visit (self, space, index, user, fn, arg);
-    }
-}
-
 bool
 zs_index_walk (zs_index_t *self, zs_index_cursor_t *cursor, size_t budget, zs_index_fn *fn,
                void *arg)
@@ -429,14 +416,20 @@ zs_index_walk (zs_index_t *self, zs_index_cursor_t *cursor, size_t budget, zs_in
         if (cursor->position == space->capacity) {
             cursor->space++;
             cursor->position = 0;
-            cursor->rehashes =
-                cursor->space < self->ordered_count ? self->ordered[cursor->space]->rehashes : 0;
         }
     }
     if (cursor->space < self->ordered_count)
         return false;
     memset (cursor, 0, sizeof (zs_index_cursor_t));
     return true;
+}
+
+void
+zs_index_foreach (zs_index_t *self, zs_index_fn *fn, void *arg)
+{
+    assert (self && fn);
+    zs_index_cursor_t cursor = { 0, 0, 0 };
+    zs_index_walk (self, &cursor, SIZE_MAX, fn, arg);
 }
 
 static int
