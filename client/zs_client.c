@@ -652,22 +652,23 @@ s_receive (zs_client_t *self, uint64_t request, int fd, uint64_t *written)
     return rc;
 }
 
-//  Where a get's output begins, so that a get that fails midway can go again
-//  from there; -1 when the output is not a file and cannot be cut back
-static off_t
-s_output_start (int fd)
-{
-    struct stat file;
-    return fstat (fd, &file) == 0 && S_ISREG (file.st_mode) ? lseek (fd, 0, SEEK_CUR) : -1;
-}
-
 //  Whether the output is ready for the get to go again: nothing was written,
-//  or it was cut back to where it began
+//  or it was cut back to where it began. Where it began is found only now,
+//  from the written bytes behind the offset, as a get that goes again is
+//  rare and every get would otherwise pay two system calls to note it.
 static bool
-s_output_rewind (int fd, off_t start, uint64_t written)
+s_output_rewind (int fd, uint64_t written)
 {
-    return written == 0
-           || (start >= 0 && ftruncate (fd, start) == 0 && lseek (fd, start, SEEK_SET) == start);
+    if (written == 0)
+        return true;
+    struct stat file;
+    if (fstat (fd, &file) || !S_ISREG (file.st_mode))
+        return false;
+    off_t end = lseek (fd, 0, SEEK_CUR);
+    if (end < 0 || (uint64_t) end < written)
+        return false;
+    off_t start = end - (off_t) written;
+    return ftruncate (fd, start) == 0 && lseek (fd, start, SEEK_SET) == start;
 }
 
 int
@@ -676,7 +677,6 @@ zs_client_get (zs_client_t *self, const char *name, int fd, zs_fileinfo_t **info
     assert (self);
     if (s_check_name (self, name))
         return -1;
-    off_t start = s_output_start (fd);
     int64_t deadline = 0, backoff = RETRY_PAUSE;
     while (true) {
         s_file_request (self, ZS_PROTO_GET, name);
@@ -702,7 +702,7 @@ zs_client_get (zs_client_t *self, const char *name, int fd, zs_fileinfo_t **info
             s_cancel (self, request);
         if (info)
             zs_fileinfo_destroy (info);
-        if (!s_output_rewind (fd, start, written) || !s_retry (self, &deadline, &backoff))
+        if (!s_output_rewind (fd, written) || !s_retry (self, &deadline, &backoff))
             return -1;
         s_begin (self);
     }
@@ -715,7 +715,6 @@ zs_client_get (zs_client_t *self, const char *name, int fd, zs_fileinfo_t **info
 typedef struct {
     char *name;            //  NULL: the slot is free
     int fd;                //  Where the content goes
-    off_t start;           //  Where fd was, to rewind it; -1 if it cannot be
     uint64_t request;      //  Its request id
     zs_receipt_t *receipt; //  Once GET_BEGIN came
     uint64_t written;      //  Bytes written to fd when it went to go again
@@ -778,7 +777,6 @@ s_flight_start (many_t *many, flight_t *flight, const char *name, int fd)
         many->done (many->arg, name, fd, -1);
         return;
     }
-    flight->start = s_output_start (fd);
     if (s_check_name (self, name)) {
         s_flight_end (many, flight, -1);
         return;
@@ -873,7 +871,7 @@ s_flights_again (many_t *many)
         flight_t *flight = &many->flights[index];
         if (!flight->again)
             continue;
-        int rc = s_output_rewind (flight->fd, flight->start, flight->written)
+        int rc = s_output_rewind (flight->fd, flight->written)
                      ? zs_client_get (self, flight->name, flight->fd, NULL)
                      : s_failed (self, ZS_STATUS_INTERNAL,
                                  "the get broke off after part of the output was written, "

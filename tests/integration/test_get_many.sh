@@ -99,3 +99,39 @@ restart_gateway () {
     start_gateway
 }
 get_big_while "the gateway restarted" restart_gateway
+
+# A get cut off after part of its output was written goes again from where
+# its output began: the client is held still once the output has bytes, the
+# gateway is killed and started again, and the client, let go, finds its
+# connection broken
+huge_size=$((160 * 1048576))
+random_file "$WORK/huge" "$huge_size"
+zs put "$WORK/huge" big/huge -r 2 >/dev/null || fail "put big/huge"
+partial_output () {
+    local size
+    size=$(find "$1" -name '.zstore-*' -size +0 -printf '%s\n' 2>/dev/null | head -1)
+    [ -n "$size" ] && [ "$size" -lt "$huge_size" ]
+}
+# cut_get_off FOLDER COMMAND...: runs the get COMMAND in the background and
+# cuts it off once a temporary output in FOLDER holds part of the file
+cut_get_off () {
+    local folder=$1
+    shift
+    mkdir -p "$folder"
+    "$@" 2>"$WORK/cut.err" &
+    PIDS[getter]=$!
+    wait_until 30 "part of the output to be written" partial_output "$folder"
+    freeze getter
+    partial_output "$folder" || fail "the output was whole before the get was cut off"
+    restart_gateway
+    thaw getter
+    wait "${PIDS[getter]}" || fail "the get cut off failed: $(cat "$WORK/cut.err")"
+    unset "PIDS[getter]"
+}
+cut_get_off "$WORK/cut1" zs --timeout 30 get big/huge -o "$WORK/cut1/huge"
+cmp -s "$WORK/huge" "$WORK/cut1/huge" || fail "the get cut off came back different"
+cut_get_off "$WORK/cut2" zs --timeout 30 get big/huge big/f1 -o "$WORK/cut2" -j 2
+cmp -s "$WORK/huge" "$WORK/cut2/big/huge" && cmp -s "$WORK/big1" "$WORK/cut2/big/f1" \
+    || fail "the gets cut off came back different"
+[ -z "$(find "$WORK/cut1" "$WORK/cut2" -name '.zstore-*')" ] || fail "temporary files left behind"
+ok "gets cut off after part of their output was written go again from its start"
