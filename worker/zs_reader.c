@@ -9,6 +9,10 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+//  A copy this small on disk is read whole with one call, header, content and
+//  CRCs together: a small fetch is mostly system calls, and this saves two
+#define WHOLE_MAX (64 * 1024)
+
 struct _zs_reader_t {
     int fd;              //  The copy
     zs_fileinfo_t *info; //  Its header
@@ -17,6 +21,7 @@ struct _zs_reader_t {
     uint32_t *crcs;      //  CRC of each chunk, big-endian
     bool cached;         //  Reads only what needs no disk access
     byte *aligned;       //  Where an O_DIRECT read lands, or NULL
+    byte *whole;         //  A small copy read whole, or NULL
     char reason[160];    //  Why the last call failed
 };
 
@@ -69,6 +74,10 @@ s_pread_direct (zs_reader_t *self, byte *data, size_t size, long long offset)
 static int
 s_read_content (zs_reader_t *self, byte *data, size_t size, long long offset)
 {
+    if (self->whole) {
+        memcpy (data, self->whole + offset, size);
+        return 0;
+    }
     if (self->aligned) {
         if (s_pread_direct (self, data, size, offset) == 0)
             return 0;
@@ -103,14 +112,19 @@ s_new (zs_store_t *store, const char *user, const char *name, uint64_t version, 
     }
     *status = ZS_STATUS_CORRUPT;
     struct stat file;
-    byte header[ZS_OBJECT_HEADER_MAX];
-    if (fstat (self->fd, &file)) {
+    if (fstat (self->fd, &file)
+        || (file.st_size <= WHOLE_MAX
+            && !(self->whole = (byte *) malloc ((size_t) file.st_size + 1)))) {
         *status = ZS_STATUS_INTERNAL;
         zs_reader_destroy (&self);
         return NULL;
     }
-    size_t got =
-        (uint64_t) file.st_size < sizeof (header) ? (size_t) file.st_size : sizeof (header);
+    //  The whole copy when it is small, else as much as a header can take
+    byte header_buffer[ZS_OBJECT_HEADER_MAX];
+    byte *header = self->whole ? self->whole : header_buffer;
+    size_t got = self->whole || (uint64_t) file.st_size < sizeof (header_buffer)
+                     ? (size_t) file.st_size
+                     : sizeof (header_buffer);
     if (s_pread (self, header, got, 0)) {
         *status = s_read_status (self, ZS_STATUS_CORRUPT);
         zs_reader_destroy (&self);
@@ -130,14 +144,17 @@ s_new (zs_store_t *store, const char *user, const char *name, uint64_t version, 
         zs_reader_destroy (&self);
         return NULL;
     }
-    if (s_pread (self, self->crcs, self->chunks * sizeof (uint32_t),
-                 (long long) (self->header_size + self->info->size))) {
+    size_t crcs_offset = self->header_size + self->info->size;
+    if (self->whole)
+        memcpy (self->crcs, self->whole + crcs_offset, self->chunks * sizeof (uint32_t));
+    else if (s_pread (self, self->crcs, self->chunks * sizeof (uint32_t),
+                      (long long) crcs_offset)) {
         *status = s_read_status (self, ZS_STATUS_CORRUPT);
         zs_reader_destroy (&self);
         return NULL;
     }
     //  A large copy was written past the page cache, and is read so
-    if (!cached && self->header_size == ZS_OBJECT_ALIGNED)
+    if (!cached && !self->whole && self->header_size == ZS_OBJECT_ALIGNED)
         self->aligned = (byte *) zs_fs_direct_begin (self->fd, ZS_OBJECT_ALIGNED, ZS_CHUNK_SIZE);
     if (!cached && !self->aligned)
         posix_fadvise (self->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
@@ -169,6 +186,7 @@ zs_reader_destroy (zs_reader_t **self_p)
         zs_fileinfo_destroy (&self->info);
         free (self->crcs);
         free (self->aligned);
+        free (self->whole);
         free (self);
         *self_p = NULL;
     }

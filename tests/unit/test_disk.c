@@ -1047,6 +1047,27 @@ test_fetch_corrupt (void **state)
     assert_false (s_exists (path));
     assert_int_equal (s_files_in (self, "quarantine"), 3);
     s_assert_copies (self, 1);
+
+    //  A small copy is read whole at once: rot in its content, in its CRCs,
+    //  and a small copy cut short are each found as in a large one
+    const off_t rot[] = { s_content_offset ("alice", "rotten", 4000),
+                          s_content_offset ("alice", "rotten", 4096),
+                          -s_content_offset ("alice", "rotten", 4095) };
+    for (uint64_t index = 0; index < 3; index++) {
+        uint64_t version = 11 + index;
+        s_write (self->store, "alice", "rotten", version, data, 4096, 2, version);
+        s_copy_path (self, "alice", "rotten", version, path, sizeof (path));
+        if (rot[index] > 0)
+            s_flip_byte (path, rot[index]);
+        else
+            assert_int_equal (truncate (path, -rot[index]), 0);
+        s_fetch (self, 85 + index, "alice", "rotten", version, 0, 8);
+        s_expect_done (self, 85 + index, ZS_STATUS_CORRUPT);
+        s_barrier (self);
+        assert_false (s_exists (path));
+        assert_int_equal (s_files_in (self, "quarantine"), 4 + index);
+    }
+    s_assert_copies (self, 1);
     //  The other copy is untouched
     s_assert_content (self->store, "alice", "fine", 8, data, 1000, 2, 8);
     free (data);
