@@ -57,6 +57,7 @@ s_server_new (zsock_t *pipe)
     self->tombstone_grace = 86400000;
     self->repair_grace = 30000;
     self->repair_streams = 2;
+    self->repair_queue = 100000;
     self->repair_rate = 64 << 20;
     self->max_file_size = 1ULL << 40;
     self->max_transfers = 256;
@@ -540,6 +541,8 @@ s_set (zs_server_t *self, const char *setting, const char *value)
         self->repair_grace = number;
     else if (streq (setting, "repair-streams") && number >= 1 && number <= 256)
         self->repair_streams = (size_t) number;
+    else if (streq (setting, "repair-queue") && number >= 1 && number <= 100000000)
+        self->repair_queue = (size_t) number;
     else if (streq (setting, "repair-rate") && number >= 0)
         self->repair_rate = (uint64_t) number;
     else if (streq (setting, "min-write-replicas") && number >= 0 && number <= ZS_REPLICAS_MAX)

@@ -36,6 +36,10 @@ s_usage (FILE *stream)
         "                            (default 2)\n"
         "  --repair-rate BYTES       bytes per second they may move, K/M/G suffixes; 0 for no\n"
         "                            limit (default 64M)\n"
+        "  --repair-queue N          files short of copies that repair keeps in memory at\n"
+        "                            once, those with the fewest live copies; the others\n"
+        "                            are counted, and found again by the next look\n"
+        "                            (default 100000; about 250 bytes each)\n"
         "  --min-write-replicas N    a put succeeds with this many durable copies when fewer\n"
         "                            buckets than asked are alive; repair adds the rest\n"
         "                            (default: all that were asked)\n"
@@ -117,6 +121,7 @@ main (int argc, char *argv[])
         { "repair-grace", "repair-grace", SECONDS, NULL },
         { "repair-streams", "repair-streams", COUNT, NULL },
         { "repair-rate", "repair-rate", SIZE, NULL },
+        { "repair-queue", "repair-queue", COUNT, NULL },
         { "min-write-replicas", "min-write-replicas", COUNT, NULL },
         { "rebalance", "rebalance", FLAG, NULL },
         { "secure", "secure", FLAG, NULL },

@@ -14,13 +14,12 @@
 
 #include "zs_server.h"
 
-#define SCAN_INTERVAL      30000  //  ms between looks at the whole index
-#define RETRY_DELAY        1000   //  ms before looking again after a copy failed
-#define RATE_WINDOW        1000   //  ms over which the rate is measured
-#define REBALANCE_INTERVAL 60000  //  ms between continuous rebalancing passes
-#define REBALANCE_SLACK    0.02   //  Fullness above the mean that makes a bucket a source
-#define QUEUE_MAX          100000 //  Files queued at once; the rest wait for the next scan
-#define SCAN_SLICE         16384  //  Places of the index a look goes through per tick
+#define SCAN_INTERVAL      30000 //  ms between looks at the whole index
+#define RETRY_DELAY        1000  //  ms before looking again after a copy failed
+#define RATE_WINDOW        1000  //  ms over which the rate is measured
+#define REBALANCE_INTERVAL 60000 //  ms between continuous rebalancing passes
+#define REBALANCE_SLACK    0.02  //  Fullness above the mean that makes a bucket a source
+#define SCAN_SLICE         16384 //  Places of the index a look goes through per tick
 
 static void
 s_pending_destroy (zs_pending_copy_t **pending_p)
@@ -110,10 +109,19 @@ s_pending_new (const char *user, const char *name, uint8_t live, uint64_t bytes)
 //  read from the look, and only one that saw every file as it was can say
 //  so. Otherwise it goes a slice per tick: what it finds is checked again
 //  before a copy starts, and what it misses the next look finds.
+//
+//  It keeps the --repair-queue most urgent files it found, by live copies,
+//  and only counts the others: after a mass failure, millions of files may be
+//  short of copies, and the queue takes no more anyway. A file counted and
+//  shown again (its user's table grew under a look in slices) is counted
+//  twice, until the next look.
 struct _zs_repair_scan_t {
     zs_server_t *self;
-    zlistx_t *repairs;                    //  zs_pending_copy_t found
-    zhashx_t *found;                      //  Their keys: a file shown twice is queued once
+    zlistx_t *levels[ZS_REPLICAS_MAX];    //  zs_pending_copy_t kept, by live copies
+    size_t kept;                          //  Files in levels
+    uint64_t overflow;                    //  Files found and not kept
+    uint64_t overflow_bytes;              //  Their bytes
+    zhashx_t *found;                      //  Keys kept: a file shown twice is kept once
     zs_index_cursor_t cursor;             //  How far a look in slices has come
     bool whole;                           //  The look saw every file at once
     size_t drain_left[ZS_REGISTRY_SLOTS]; //  Files a draining bucket still holds alone
@@ -125,10 +133,13 @@ s_scan_new (zs_server_t *self)
     zs_repair_scan_t *scan = (zs_repair_scan_t *) zmalloc (sizeof (zs_repair_scan_t));
     assert (scan);
     scan->self = self;
-    scan->repairs = zlistx_new ();
+    for (size_t live = 0; live < ZS_REPLICAS_MAX; live++) {
+        scan->levels[live] = zlistx_new ();
+        assert (scan->levels[live]);
+        zlistx_set_destructor (scan->levels[live], (zlistx_destructor_fn *) s_pending_destroy);
+    }
     scan->found = zhashx_new ();
-    assert (scan->repairs && scan->found);
-    zlistx_set_destructor (scan->repairs, (zlistx_destructor_fn *) s_pending_destroy);
+    assert (scan->found);
     return scan;
 }
 
@@ -136,11 +147,47 @@ static void
 s_scan_destroy (zs_repair_scan_t **scan_p)
 {
     if (*scan_p) {
-        zlistx_destroy (&(*scan_p)->repairs);
+        for (size_t live = 0; live < ZS_REPLICAS_MAX; live++)
+            zlistx_destroy (&(*scan_p)->levels[live]);
         zhashx_destroy (&(*scan_p)->found);
         free (*scan_p);
         *scan_p = NULL;
     }
+}
+
+//  Counts a file found but not kept
+static void
+s_scan_overflow (zs_repair_scan_t *scan, zs_pending_copy_t **pending_p)
+{
+    scan->overflow++;
+    scan->overflow_bytes += (*pending_p)->bytes;
+    s_pending_destroy (pending_p);
+}
+
+//  Keeps a file found, unless --repair-queue more urgent ones are kept; a
+//  less urgent one then makes room
+static void
+s_scan_keep (zs_repair_scan_t *scan, zs_pending_copy_t *pending)
+{
+    //  A file short of copies has fewer live ones than its count
+    assert (pending->live < ZS_REPLICAS_MAX);
+    if (scan->kept >= scan->self->repair_queue) {
+        size_t worst = ZS_REPLICAS_MAX - 1;
+        while (zlistx_size (scan->levels[worst]) == 0)
+            worst--;
+        if (worst <= pending->live) {
+            s_scan_overflow (scan, &pending);
+            return;
+        }
+        zs_pending_copy_t *dropped =
+            (zs_pending_copy_t *) zlistx_detach (scan->levels[worst], NULL);
+        zhashx_delete (scan->found, dropped->key);
+        s_scan_overflow (scan, &dropped);
+        scan->kept--;
+    }
+    zlistx_add_end (scan->levels[pending->live], pending);
+    zhashx_insert (scan->found, pending->key, pending);
+    scan->kept++;
 }
 
 static int
@@ -155,11 +202,11 @@ s_scan_one (const char *user, const char *name, zs_record_t *record, void *arg)
     if (needed == 0 || zs_server_live_copies (scan->self, record) == 0)
         return ZS_INDEX_KEEP;
     zs_pending_copy_t *pending = s_pending_new (user, name, live, record->size * needed);
-    if (zhashx_insert (scan->found, pending->key, pending) != 0) {
+    if (zhashx_lookup (scan->found, pending->key)) {
         s_pending_destroy (&pending);
         return ZS_INDEX_KEEP;
     }
-    zlistx_add_end (scan->repairs, pending);
+    s_scan_keep (scan, pending);
     for (uint8_t index = 0; index < record->holder_count; index++) {
         zs_member_t *member =
             zs_registry_slot (scan->self->registry, ZS_INDEX_SLOT (record->holders[index]));
@@ -167,16 +214,6 @@ s_scan_one (const char *user, const char *name, zs_record_t *record, void *arg)
             scan->drain_left[member->slot]++;
     }
     return ZS_INDEX_KEEP;
-}
-
-static int
-s_fewest_live_first (const void *item1, const void *item2)
-{
-    const zs_pending_copy_t *left = *(const zs_pending_copy_t *const *) item1;
-    const zs_pending_copy_t *right = *(const zs_pending_copy_t *const *) item2;
-    if (left->live != right->live)
-        return (int) left->live - (int) right->live;
-    return strcmp (left->key, right->key);
 }
 
 //  A look ended: rebuilds the repair part of the queue from what it found;
@@ -187,27 +224,22 @@ s_scan_end (zs_server_t *self, zs_repair_scan_t **scan_p)
     zs_background_t *background = &self->background;
     zs_repair_scan_t *scan = *scan_p;
     //  Most urgent first: fewest live copies
-    size_t count = zlistx_size (scan->repairs);
-    zs_pending_copy_t **sorted =
-        (zs_pending_copy_t **) calloc (count + 1, sizeof (zs_pending_copy_t *));
-    assert (sorted);
-    size_t index = 0;
-    zs_pending_copy_t *pending = (zs_pending_copy_t *) zlistx_first (scan->repairs);
-    for (; pending; pending = (zs_pending_copy_t *) zlistx_next (scan->repairs))
-        sorted[index++] = pending;
-    qsort (sorted, count, sizeof (zs_pending_copy_t *), s_fewest_live_first);
     zlistx_t *queue = zlistx_new ();
+    assert (queue);
     zlistx_set_destructor (queue, (zlistx_destructor_fn *) s_pending_destroy);
-    background->overflow = background->overflow_bytes = 0;
-    for (index = 0; index < count; index++) {
-        if (index < QUEUE_MAX)
-            zlistx_add_end (queue, sorted[index]);
-        else {
-            background->overflow++;
-            background->overflow_bytes += sorted[index]->bytes;
-            s_pending_destroy (&sorted[index]);
+    background->overflow = scan->overflow;
+    background->overflow_bytes = scan->overflow_bytes;
+    if (scan->overflow)
+        zsys_info ("repair: %zu files short of copies queued, %" PRIu64
+                   " more left for the next look (--repair-queue)",
+                   scan->kept, scan->overflow);
+    background->queued_bytes = 0;
+    zs_pending_copy_t *pending;
+    for (size_t live = 0; live < ZS_REPLICAS_MAX; live++)
+        while ((pending = (zs_pending_copy_t *) zlistx_detach (scan->levels[live], NULL))) {
+            zlistx_add_end (queue, pending);
+            background->queued_bytes += pending->bytes;
         }
-    }
     //  Planned moves stay, behind the repairs
     pending = (zs_pending_copy_t *) zlistx_first (background->queue);
     for (; pending; pending = (zs_pending_copy_t *) zlistx_next (background->queue))
@@ -218,12 +250,10 @@ s_scan_end (zs_server_t *self, zs_repair_scan_t **scan_p)
             move->move_from = pending->move_from;
             move->move_to = pending->move_to;
             zlistx_add_end (queue, move);
+            background->queued_bytes += move->bytes;
         }
     zlistx_destroy (&background->queue);
     background->queue = queue;
-    free (sorted);
-    //  The items moved to the queue; the list must not free them
-    zlistx_set_destructor (scan->repairs, NULL);
 
     //  A draining bucket whose every file has its copies elsewhere is drained
     for (zs_member_t *member = zs_registry_first (self->registry); member && scan->whole;
@@ -273,16 +303,13 @@ s_scan_continue (zs_server_t *self)
         s_scan_end (self, &background->scan);
 }
 
-//  Bytes the queue and the copies in flight have yet to move
+//  Bytes the queue and the copies in flight have yet to move. Kept as a sum:
+//  every copy's events tell it, and a queue may hold many files.
 static uint64_t
 s_bytes_left (zs_server_t *self)
 {
     zs_background_t *background = &self->background;
-    uint64_t bytes = background->active_bytes + background->overflow_bytes;
-    for (zs_pending_copy_t *pending = (zs_pending_copy_t *) zlistx_first (background->queue);
-         pending; pending = (zs_pending_copy_t *) zlistx_next (background->queue))
-        bytes += pending->bytes;
-    return bytes;
+    return background->active_bytes + background->overflow_bytes + background->queued_bytes;
 }
 
 //  A copy's event, with where the whole queue stands: watchers need no poll
@@ -482,6 +509,7 @@ zs_repair_start_copies (zs_server_t *self)
            && zs_repair_may_move (self)) {
         zs_pending_copy_t *pending = (zs_pending_copy_t *) zlistx_first (background->queue);
         s_start (self, pending);
+        background->queued_bytes -= pending->bytes;
         zlistx_delete (background->queue, zlistx_cursor (background->queue));
         taken = true;
     }
@@ -573,6 +601,7 @@ s_plan_move (const char *user, const char *name, zs_record_t *record, void *arg)
     move->move_from = plan->from->slot;
     move->move_to = best->slot;
     zlistx_add_end (self->background.queue, move);
+    self->background.queued_bytes += move->bytes;
     plan->planned[best->slot] += record->size;
     plan->budget -= (int64_t) record->size;
     plan->moves++;

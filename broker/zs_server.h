@@ -118,6 +118,7 @@ typedef struct _zs_repair_scan_t zs_repair_scan_t;
 //  a few at a time within a byte rate, so that clients keep their latency
 typedef struct {
     zlistx_t *queue;         //  zs_pending_copy_t, repairs by fewest live copies, then moves
+    uint64_t queued_bytes;   //  Bytes the files in the queue have to copy
     size_t active;           //  Background copies in flight
     bool dirty;              //  The index must be looked at again
     int64_t next_scan;       //  Monotonic ms of the next look at the index
@@ -143,6 +144,7 @@ typedef struct {
     int64_t tombstone_grace;    //  ms a tombstone outlives the last bucket to see it
     int64_t repair_grace;       //  ms a bucket may be dead before its copies are made again
     size_t repair_streams;      //  Background copies at once
+    size_t repair_queue;        //  Files short of copies queued at once, the most urgent
     uint64_t repair_rate;       //  Bytes/s background copies may move
     uint8_t min_write_replicas; //  Copies a put needs at least (0: all it asked for)
     bool rebalance;             //  Rebalance continuously, at the repair rate

@@ -46,4 +46,5 @@ expect_error 2 "cannot read config file" "$ZS_BIN/zstore-gateway" --config "$WOR
 expect_error 2 "cannot read config file" "$ZS_BIN/zstore-bucket" --config "$WORK/missing.cfg"
 printf 'gateway\n    heartbeat = lots\n' >"$WORK/bad.cfg"
 expect_error 2 "heartbeat" "$ZS_BIN/zstore-gateway" --config "$WORK/bad.cfg"
-ok "a missing or wrong config file is a usage error"
+expect_error 2 "repair-queue" "$ZS_BIN/zstore-gateway" --repair-queue 0
+ok "a missing or wrong config file is a usage error, and so is a setting out of range"
