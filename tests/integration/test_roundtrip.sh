@@ -65,3 +65,17 @@ zs get "$name" -o "$WORK/out" && cmp -s "$WORK/in" "$WORK/out" || fail "get of a
 zs ls --json | jq -e --arg n "$name" 'map(.name) | index($n) != null' >/dev/null \
     || fail "ls does not show $name"
 ok "UTF-8 names with '/'"
+
+# Each bucket's writing disk worker runs at nice 10, so that bulk writes
+# yield the CPU to the network thread and the readers; nothing else does
+niced_threads () {
+    local stat
+    for stat in /proc/"$1"/task/*/stat; do
+        sed 's/^.*) //' "$stat" | awk '{ print $17 }'
+    done | sort | uniq -c | awk '{ printf "%s:%s ", $2, $1 }'
+}
+for bucket in b1 b2 b3; do
+    niced=$(niced_threads "${PIDS[$bucket]}")
+    [[ "$niced" =~ ^0:[0-9]+\ 10:1\ $ ]] || fail "$bucket: threads by nice value: $niced (one at 10, the rest at 0)"
+done
+ok "one thread of each bucket, its writer, runs at nice 10"
