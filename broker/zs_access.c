@@ -121,15 +121,39 @@ zs_access_bucket (zs_server_t *self)
     return false;
 }
 
+//  Puts and gets in flight on a client connection, kept as a count: a walk of
+//  every transfer for each request would cost the gateway's thread more the
+//  more clients it serves
+static size_t
+s_client_transfers (zs_server_t *self, const char *key)
+{
+    return (size_t) (uintptr_t) zhashx_lookup (self->client_transfers, key);
+}
+
+void
+zs_access_count_transfer (zs_server_t *self, const zs_transfer_t *transfer, int change)
+{
+    if (!transfer->client || transfer->kind == ZS_TRANSFER_COPY)
+        return;
+    char *key = zframe_strhex (transfer->client);
+    assert (key);
+    size_t count = s_client_transfers (self, key);
+    assert (change > 0 || count > 0);
+    count = change > 0 ? count + 1 : count - 1;
+    if (count)
+        zhashx_update (self->client_transfers, key, (void *) (uintptr_t) count);
+    else
+        zhashx_delete (self->client_transfers, key);
+    free (key);
+}
+
 bool
 zs_access_may_transfer (zs_server_t *self, zframe_t *client, uint64_t request)
 {
-    size_t count = 0;
-    for (zs_transfer_t *transfer = (zs_transfer_t *) zhashx_first (self->transfers); transfer;
-         transfer = (zs_transfer_t *) zhashx_next (self->transfers))
-        if (!transfer->finished && transfer->client && transfer->kind != ZS_TRANSFER_COPY
-            && zframe_eq (transfer->client, client))
-            count++;
+    char *key = zframe_strhex (client);
+    assert (key);
+    size_t count = s_client_transfers (self, key);
+    free (key);
     if (count < self->max_transfers)
         return true;
     zs_server_fail_client (self, client, request, ZS_STATUS_BUSY,

@@ -72,6 +72,7 @@ s_server_new (zsock_t *pipe)
     self->requests = zhashx_new ();
     zhashx_set_destructor (self->requests, (zhashx_destructor_fn *) zstr_free);
     zhashx_set_duplicator (self->requests, (zhashx_duplicator_fn *) strdup);
+    self->client_transfers = zhashx_new ();
     self->ops = zhashx_new ();
     zhashx_set_destructor (self->ops, (zhashx_destructor_fn *) s_op_destroy);
     self->finished = zlistx_new ();
@@ -100,6 +101,7 @@ s_server_destroy (zs_server_t **self_p)
         zloop_destroy (&self->loop);
         zhashx_destroy (&self->transfers);
         zhashx_destroy (&self->requests);
+        zhashx_destroy (&self->client_transfers);
         zhashx_destroy (&self->ops);
         zlistx_destroy (&self->converge);
         zhashx_destroy (&self->converging);

@@ -180,6 +180,7 @@ typedef struct {
     uint64_t counted_at;        //  Registry changes when they were last all counted
     zhashx_t *transfers;        //  zs_transfer_t by id (as text)
     zhashx_t *requests;         //  Transfer id (as text) by client key
+    zhashx_t *client_transfers; //  Puts and gets in flight (a count) by client routing id in hex
     zhashx_t *ops;              //  zs_op_t by id (as text)
     zlistx_t *finished;         //  Ids (as text) of transfers to free
     zlistx_t *converge;         //  Keys "user/name" of entries to bring buckets in line with
@@ -379,6 +380,9 @@ bool zs_access_bucket (zs_server_t *self);
 
 //  Whether client may start one more put or get; answers FAILED if not
 bool zs_access_may_transfer (zs_server_t *self, zframe_t *client, uint64_t request);
+//  Counts a client's put or get as it begins (change 1) and as it finishes
+//  (-1), for zs_access_may_transfer; copies do not count
+void zs_access_count_transfer (zs_server_t *self, const zs_transfer_t *transfer, int change);
 
 //  Why user may not have name be size bytes (size UINT64_MAX: not known
 //  yet), or NULL when it may: the largest file, the user's quota

@@ -78,6 +78,7 @@ s_finish (zs_server_t *self, zs_transfer_t *transfer)
     if (transfer->finished)
         return;
     transfer->finished = true;
+    zs_access_count_transfer (self, transfer, -1);
     char key[24];
     zs_server_id_key (transfer->id, key);
     zlistx_add_end (self->finished, key);
@@ -393,6 +394,7 @@ zs_transfers_put_begin (zs_server_t *self)
     zs_transfer_t *transfer =
         s_new (self, ZS_TRANSFER_PUT, zs_proto_user (message), zs_proto_name (message));
     transfer->client = zframe_dup (client);
+    zs_access_count_transfer (self, transfer, 1);
     transfer->request = request;
     transfer->version = zs_server_next_version (self);
     transfer->stamp = transfer->version;
@@ -738,6 +740,7 @@ zs_transfers_get (zs_server_t *self)
         return;
     zs_transfer_t *transfer = s_new (self, ZS_TRANSFER_GET, user, name);
     transfer->client = zframe_dup (client);
+    zs_access_count_transfer (self, transfer, 1);
     transfer->request = request;
     transfer->version = record.version;
     transfer->size = record.size;

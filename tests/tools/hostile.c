@@ -7,7 +7,9 @@
                                          pester the bucket that registers
            zs-hostile transfers ENDPOINT N
                                          begin N puts at once on one connection,
-                                         then one more: it must be refused (429)
+                                         then one more: it must be refused (429);
+                                         once they are cancelled, as many are
+                                         welcome again
            zs-hostile forge ENDPOINT KEYPAIR GATEWAY_KEY USER
                                          in secure mode, ask for USER's files
                                          with another user's key: refused (403)
@@ -286,14 +288,16 @@ s_events_mode (const char *endpoint)
     return s_failures ? 1 : 0;
 }
 
-static int
-s_transfers_mode (const char *endpoint, int allowed)
+//  Begins allowed + 1 puts on dealer, from request first on: the last one,
+//  and it alone, must be refused. Then cancels the others.
+static void
+s_fill_transfers (zsock_t *dealer, zs_proto_t *message, zs_proto_t *reply, uint64_t first,
+                  int allowed)
 {
-    zsock_t *dealer = zsock_new_dealer (endpoint);
-    zs_proto_t *message = zs_proto_new (), *reply = zs_proto_new ();
     for (int index = 0; index <= allowed; index++) {
+        zs_proto_reset (message);
         zs_proto_set_id (message, ZS_PROTO_PUT_BEGIN);
-        zs_proto_set_request (message, (uint64_t) index + 1);
+        zs_proto_set_request (message, first + (uint64_t) index);
         zs_proto_set_user (message, "mallory");
         char name[32];
         snprintf (name, sizeof (name), "many-%d", index);
@@ -306,14 +310,24 @@ s_transfers_mode (const char *endpoint, int allowed)
     bool got = s_receive (dealer, reply);
     s_expect (got && zs_proto_id (reply) == ZS_PROTO_FAILED
                   && zs_proto_status (reply) == ZS_STATUS_BUSY
-                  && zs_proto_request (reply) == (uint64_t) allowed + 1,
+                  && zs_proto_request (reply) == first + (uint64_t) allowed,
               "FAILED 429 for the put beyond the limit, and for it only");
     for (int index = 0; index < allowed; index++) {
         zs_proto_reset (message);
         zs_proto_set_id (message, ZS_PROTO_CANCEL);
-        zs_proto_set_request (message, (uint64_t) index + 1);
+        zs_proto_set_request (message, first + (uint64_t) index);
         zs_proto_send (message, dealer);
     }
+}
+
+static int
+s_transfers_mode (const char *endpoint, int allowed)
+{
+    zsock_t *dealer = zsock_new_dealer (endpoint);
+    zs_proto_t *message = zs_proto_new (), *reply = zs_proto_new ();
+    s_fill_transfers (dealer, message, reply, 1, allowed);
+    //  The puts cancelled no longer count: as many are welcome again
+    s_fill_transfers (dealer, message, reply, (uint64_t) allowed + 2, allowed);
     zs_proto_destroy (&message);
     zs_proto_destroy (&reply);
     zsock_destroy (&dealer);
