@@ -508,11 +508,18 @@ zs_repair_start_copies (zs_server_t *self)
     while (background->active < self->repair_streams && zlistx_size (background->queue)
            && zs_repair_may_move (self)) {
         zs_pending_copy_t *pending = (zs_pending_copy_t *) zlistx_first (background->queue);
-        s_start (self, pending);
+        //  Off the queue before its start tells the bytes left
         background->queued_bytes -= pending->bytes;
+        s_start (self, pending);
         zlistx_delete (background->queue, zlistx_cursor (background->queue));
         taken = true;
     }
+    //  Files left out of the queue are found by the next look, soon, also
+    //  when none of the queue needed a copy after all
+    int64_t soon = zclock_mono () + RETRY_DELAY;
+    if (taken && zlistx_size (background->queue) == 0 && background->active == 0
+        && background->overflow > 0 && background->next_scan > soon)
+        background->next_scan = soon;
     return taken;
 }
 

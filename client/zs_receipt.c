@@ -56,8 +56,10 @@ s_failed (zs_receipt_t *self, int status, const char *format, ...)
     return status;
 }
 
+//  Writes it all, counting in *total what reached fd, also when a write fails
+//  midway: a get that goes again cuts the output back by that much
 static int
-s_write_all (int fd, const byte *data, size_t size)
+s_write_all (int fd, const byte *data, size_t size, uint64_t *total)
 {
     while (size > 0) {
         ssize_t written = write (fd, data, size);
@@ -67,6 +69,7 @@ s_write_all (int fd, const byte *data, size_t size)
             return -1;
         data += written;
         size -= (size_t) written;
+        *total += (uint64_t) written;
     }
     return 0;
 }
@@ -83,9 +86,8 @@ zs_receipt_chunk (zs_receipt_t *self, uint32_t seq, const byte *data, size_t siz
     if (size != expected_size || zs_crc32c (0, data, size) != crc)
         return s_failed (self, ZS_STATUS_CORRUPT, "chunk %u arrived damaged", seq);
     crypto_generichash_update (&self->hash, data, size);
-    if (s_write_all (self->fd, data, size))
+    if (s_write_all (self->fd, data, size, &self->written))
         return s_failed (self, ZS_STATUS_INTERNAL, "cannot write the output: %s", strerror (errno));
-    self->written += size;
     self->taken++;
     return ZS_STATUS_OK;
 }

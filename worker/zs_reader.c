@@ -126,7 +126,10 @@ s_new (zs_store_t *store, const char *user, const char *name, uint64_t version, 
                      ? (size_t) file.st_size
                      : sizeof (header_buffer);
     if (s_pread (self, header, got, 0)) {
-        *status = s_read_status (self, ZS_STATUS_CORRUPT);
+        //  A copy read whole fails like its content would: cut short or
+        //  unreadable is damage, anything else is not the copy's fault
+        bool damage = !self->whole || errno == EIO;
+        *status = s_read_status (self, damage ? ZS_STATUS_CORRUPT : ZS_STATUS_INTERNAL);
         zs_reader_destroy (&self);
         return NULL;
     }
@@ -156,7 +159,7 @@ s_new (zs_store_t *store, const char *user, const char *name, uint64_t version, 
     //  A large copy was written past the page cache, and is read so
     if (!cached && !self->whole && self->header_size == ZS_OBJECT_ALIGNED)
         self->aligned = (byte *) zs_fs_direct_begin (self->fd, ZS_OBJECT_ALIGNED, ZS_CHUNK_SIZE);
-    if (!cached && !self->aligned)
+    if (!cached && !self->aligned && !self->whole)
         posix_fadvise (self->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     *status = ZS_STATUS_OK;
     return self;

@@ -31,7 +31,7 @@ for i in $(seq 1 10); do
     [ "$on_dying" = 0 ] || affected=$((affected + 1))
     [ "$on_dying" = 2 ] && urgent+=("f$i")
 done
-[ "$affected" -ge 5 ] || fail "only $affected files have a copy on b1 or b2"
+[ "$affected" -ge 4 ] || fail "only $affected files have a copy on b1 or b2"
 # Both stop at once (a frozen process is silent, as a dead one), so that the
 # gateway finds them dead together; then they die for real
 kill -s STOP "${PIDS[b1]}" "${PIDS[b2]}"
@@ -44,10 +44,10 @@ repairing () {
         and (.repair | has("seconds_left"))'
 }
 wait_until 10 "status to show the repair queue" repairing
-wait_until 10 "status to count more files waiting than the queue holds" \
-    '[ "$(zs status --json | jq .repair.files_waiting)" -gt 2 ]'
-grep -q "repair: 2 files short of copies queued, [0-9]* more left for the next look" \
-    "$WORK/gateway.log" || fail "the gateway did not say that it queued 2 files and left the others"
+wait_until 10 "a repair event counting more files waiting than the queue holds" \
+    "jq -s -e 'any(.[]; .kind == \"repair.started\" and (.files_waiting | tonumber) > 2)' '$WORK/events'"
+wait_until 10 "the gateway to say that it queued 2 files and left the others" \
+    "grep -q 'repair: 2 files short of copies queued, [0-9]* more left for the next look' '$WORK/gateway.log'"
 jq -s -e 'any(.[]; .kind == "repair.started" and (.bytes_left | tonumber) > 0 and has("files_waiting"))' \
     "$WORK/events" >/dev/null || fail "the repair events do not show the queue"
 zs status | grep -q "^repair: " || fail "status text does not show the repair"
