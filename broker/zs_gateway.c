@@ -363,21 +363,25 @@ s_settle (zs_server_t *self)
     }
 }
 
-static void
+//  Handles a message waiting from a client; false when none was waiting
+static bool
 s_client_message (zs_server_t *self, zsock_t *frontend)
 {
-    if (zs_proto_recv (self->message, frontend)) {
+    int rc = zs_proto_recv_waiting (self->message, frontend);
+    if (rc == 1)
+        return false;
+    if (rc) {
         zframe_t *client = zs_proto_routing_id (self->message);
         if (client && zs_proto_id (self->message) != ZS_PROTO_FAILED)
             zs_server_fail_client (self, client, zs_proto_request (self->message),
                                    ZS_STATUS_BAD_REQUEST, "malformed message: %s",
                                    zs_proto_error (self->message));
-        return;
+        return true;
     }
     if (self->verbose)
         zs_proto_print (self->message, "gateway < client");
     if (!zs_access_client (self))
-        return;
+        return true;
     switch (zs_proto_id (self->message)) {
         case ZS_PROTO_PUT_BEGIN: zs_transfers_put_begin (self); break;
         case ZS_PROTO_PUT_CHUNK: zs_transfers_put_chunk (self); break;
@@ -398,12 +402,17 @@ s_client_message (zs_server_t *self, zsock_t *frontend)
             break;
     }
     s_settle (self);
+    return true;
 }
 
-static void
+//  Handles a message waiting from a bucket; false when none was waiting
+static bool
 s_bucket_message (zs_server_t *self, zsock_t *backend)
 {
-    if (zs_proto_recv (self->message, backend)) {
+    int rc = zs_proto_recv_waiting (self->message, backend);
+    if (rc == 1)
+        return false;
+    if (rc) {
         //  Nothing to answer a broken bucket message with; say so, sparingly
         int64_t now = zclock_mono ();
         if (now - self->last_warning > 1000) {
@@ -411,16 +420,16 @@ s_bucket_message (zs_server_t *self, zsock_t *backend)
             zsys_warning ("malformed message on the bucket endpoint: %s",
                           zs_proto_error (self->message));
         }
-        return;
+        return true;
     }
     if (self->verbose)
         zs_proto_print (self->message, "gateway < bucket");
     if (!zs_access_bucket (self))
-        return;
+        return true;
     if (zs_proto_id (self->message) == ZS_PROTO_REGISTER) {
         zs_members_register (self);
         s_settle (self);
-        return;
+        return true;
     }
     zs_member_t *member =
         zs_registry_connected (self->registry, zs_proto_routing_id (self->message));
@@ -430,7 +439,7 @@ s_bucket_message (zs_server_t *self, zsock_t *backend)
         zs_proto_set_routing_id (self->reply, zs_proto_routing_id (self->message));
         zs_proto_send (self->reply, self->backend);
         zs_proto_reset (self->reply);
-        return;
+        return true;
     }
     member->last_heard = zclock_mono ();
     member->missed = 0;
@@ -445,6 +454,7 @@ s_bucket_message (zs_server_t *self, zsock_t *backend)
         default: zs_members_handle (self, member); break;
     }
     s_settle (self);
+    return true;
 }
 
 //  Messages waiting on a socket are taken in one turn of the loop
@@ -452,8 +462,9 @@ static int
 s_handle_client (zloop_t *loop, zsock_t *frontend, void *arg)
 {
     (void) loop;
-    for (int taken = 0; zs_proto_take_more (frontend, taken); taken++)
-        s_client_message ((zs_server_t *) arg, frontend);
+    for (int taken = 0;
+         taken < ZS_PROTO_BATCH_MAX && s_client_message ((zs_server_t *) arg, frontend); taken++)
+        ;
     return 0;
 }
 
@@ -461,8 +472,9 @@ static int
 s_handle_bucket (zloop_t *loop, zsock_t *backend, void *arg)
 {
     (void) loop;
-    for (int taken = 0; zs_proto_take_more (backend, taken); taken++)
-        s_bucket_message ((zs_server_t *) arg, backend);
+    for (int taken = 0;
+         taken < ZS_PROTO_BATCH_MAX && s_bucket_message ((zs_server_t *) arg, backend); taken++)
+        ;
     return 0;
 }
 

@@ -238,13 +238,19 @@ static int
 s_next_reply (zs_client_t *self, int64_t until)
 {
     while (true) {
+        //  With many requests in flight a reply is often there already: taken
+        //  without asking the kernel (the monitor matters only to one waiting)
+        int rc = zs_proto_recv_waiting (self->reply, self->socket);
+        if (rc == 0) {
+            self->handshakes_failed = 0;
+            return 0;
+        }
+        if (rc == -1)
+            continue; //  Malformed: not a reply to anything
         int64_t left = until - zclock_mono ();
         if (left <= 0)
             return -1;
-        //  With many requests in flight a reply is often there already: no
-        //  need to ask the kernel (the monitor matters only to one waiting)
-        bool ready = zsock_events (self->socket) & ZMQ_POLLIN;
-        void *which = ready ? self->socket : zpoller_wait (self->poller, (int) left);
+        void *which = zpoller_wait (self->poller, (int) left);
         if (!which) {
             if (zpoller_terminated (self->poller))
                 return s_failed (self, ZS_STATUS_TIMEOUT, "interrupted");
@@ -275,10 +281,6 @@ s_next_reply (zs_client_t *self, int64_t until)
                 continue;
             self->lost = true;
             return -1;
-        }
-        if (zs_proto_recv (self->reply, self->socket) == 0) {
-            self->handshakes_failed = 0;
-            return 0;
         }
     }
 }

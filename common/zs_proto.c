@@ -802,18 +802,10 @@ done:
     return rc;
 }
 
-int
-zs_proto_recv (zs_proto_t *self, zsock_t *input)
+//  Takes msg, received from input
+static int
+s_take (zs_proto_t *self, zsock_t *input, zmsg_t *msg)
 {
-    assert (self);
-    assert (input);
-    zs_proto_reset (self);
-    self->id = 0;
-    zmsg_t *msg = zmsg_recv (input);
-    if (!msg) {
-        snprintf (self->error, sizeof (self->error), "interrupted");
-        return -1;
-    }
     if (zsock_type (input) == ZMQ_ROUTER) {
         zframe_destroy (&self->routing_id);
         self->routing_id = zmsg_pop (msg);
@@ -826,11 +818,34 @@ zs_proto_recv (zs_proto_t *self, zsock_t *input)
     return zs_proto_decode (self, &msg);
 }
 
-bool
-zs_proto_take_more (zsock_t *input, int taken)
+int
+zs_proto_recv (zs_proto_t *self, zsock_t *input)
 {
-    return taken == 0
-           || (taken < ZS_PROTO_BATCH_MAX && input && (zsock_events (input) & ZMQ_POLLIN) != 0);
+    assert (self);
+    assert (input);
+    zs_proto_reset (self);
+    self->id = 0;
+    zmsg_t *msg = zmsg_recv (input);
+    if (!msg) {
+        snprintf (self->error, sizeof (self->error), "interrupted");
+        return -1;
+    }
+    return s_take (self, input, msg);
+}
+
+int
+zs_proto_recv_waiting (zs_proto_t *self, zsock_t *input)
+{
+    assert (self);
+    assert (input);
+    //  czmq marks a receive that does not wait as poor style next to a
+    //  poller; here it follows one, to drain what the poller found
+    zmsg_t *msg = zmsg_recv_nowait (input);
+    if (!msg)
+        return 1;
+    zs_proto_reset (self);
+    self->id = 0;
+    return s_take (self, input, msg);
 }
 
 int

@@ -152,12 +152,13 @@ void zs_proto_destroy (zs_proto_t **self_p);
 //  says why, and the routing id and request are kept when they could be read.
 int zs_proto_recv (zs_proto_t *self, zsock_t *input);
 
-//  Whether a loop that has received taken messages from input in this turn
-//  of its poller should receive another: the first always, then those that
-//  wait already, up to ZS_PROTO_BATCH_MAX. Each turn of a poller costs
-//  system calls for every socket it polls.
+//  As zs_proto_recv, for a message waiting on input already: returns 1, at
+//  once, when none is. A loop takes the messages waiting on a socket in one
+//  turn of its poller, up to ZS_PROTO_BATCH_MAX: each turn costs system calls
+//  for every socket polled, and so does asking a socket whether a message
+//  waits, while a receive that finds one costs none.
 #define ZS_PROTO_BATCH_MAX 32
-bool zs_proto_take_more (zsock_t *input, int taken);
+int zs_proto_recv_waiting (zs_proto_t *self, zsock_t *input);
 
 //  Encode and send the message. The data frame, if any, is kept and sent by
 //  reference, so one message can be sent to several peers without copying

@@ -248,13 +248,17 @@ s_start_inventory (self_t *self)
     zs_proto_destroy (&welcome);
 }
 
-static void
+//  Handles a message waiting from the gateway; false when none was waiting
+static bool
 s_handle_gateway (self_t *self)
 {
-    if (zs_proto_recv (self->message, self->gateway)) {
+    int rc = zs_proto_recv_waiting (self->message, self->gateway);
+    if (rc == 1)
+        return false;
+    if (rc) {
         zsys_warning ("bucket %s: bad message from the gateway: %s", self->id,
                       zs_proto_error (self->message));
-        return;
+        return true;
     }
     self->last_heard = zclock_mono ();
     if (self->verbose)
@@ -314,22 +318,26 @@ s_handle_gateway (self_t *self)
                           zs_proto_command (self->message));
             break;
     }
+    return true;
 }
 
 //  Replies of a disk worker go to the gateway as they are. One that cannot
 //  go means the gateway stopped reading us: start afresh rather than let it
-//  miss an answer it waits for.
-static void
+//  miss an answer it waits for. False when no reply was waiting.
+static bool
 s_handle_worker (self_t *self, zsock_t *worker)
 {
-    zmsg_t *msg = zmsg_recv (worker);
-    zframe_t *first = msg ? zmsg_first (msg) : NULL;
+    //  What the poller found waiting is drained without asking again
+    zmsg_t *msg = zmsg_recv_nowait (worker);
+    if (!msg)
+        return false;
+    zframe_t *first = zmsg_first (msg);
     if (first && zframe_streq (first, "RESET")) {
         if (self->resets_pending)
             self->resets_pending--;
         s_start_inventory (self);
         zmsg_destroy (&msg);
-        return;
+        return true;
     }
     if (msg && self->gateway && self->state == REGISTERED) {
         if (zmsg_send (&msg, self->gateway) == 0)
@@ -341,6 +349,7 @@ s_handle_worker (self_t *self, zsock_t *worker)
         }
     }
     zmsg_destroy (&msg);
+    return true;
 }
 
 static void
@@ -497,13 +506,14 @@ zs_bucket_actor (zsock_t *pipe, void *args)
         if (which == pipe)
             s_handle_pipe (self);
         else if (which && which == self->gateway)
-            for (int taken = 0; zs_proto_take_more (self->gateway, taken); taken++)
-                s_handle_gateway (self);
+            for (int taken = 0; taken < ZS_PROTO_BATCH_MAX && s_handle_gateway (self); taken++)
+                ;
         else if (which && which == (zsock_t *) self->handshakes)
             s_handle_handshake (self);
         else if (which)
-            for (int taken = 0; zs_proto_take_more (which, taken); taken++)
-                s_handle_worker (self, which);
+            for (int taken = 0; taken < ZS_PROTO_BATCH_MAX && s_handle_worker (self, which);
+                 taken++)
+                ;
         else if (zpoller_terminated (self->poller))
             break;
         s_tick (self);

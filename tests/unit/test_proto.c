@@ -1762,32 +1762,35 @@ s_dealer (const char *identity, const char *endpoint)
 }
 
 static void
-test_take_more (void **state)
+test_recv_waiting (void **state)
 {
     (void) state;
-    zsock_t *server = zsock_new_pair ("@inproc://test-proto-take-more");
-    zsock_t *client = zsock_new_pair (">inproc://test-proto-take-more");
+    zsock_t *server = zsock_new_pair ("@inproc://test-proto-recv-waiting");
+    zsock_t *client = zsock_new_pair (">inproc://test-proto-recv-waiting");
+    zs_proto_t *message = zs_proto_new ();
     assert_non_null (server);
     assert_non_null (client);
-    //  The first message of a turn is taken whatever waits: the poller said so
-    assert_true (zs_proto_take_more (server, 0));
-    assert_false (zs_proto_take_more (server, 1));
-    for (int index = 0; index < ZS_PROTO_BATCH_MAX + 1; index++)
-        zstr_send (client, "message");
-    //  Then those that wait, up to the batch
-    int taken = 0;
-    while (zs_proto_take_more (server, taken)) {
-        char *message = zstr_recv (server);
-        assert_non_null (message);
-        zstr_free (&message);
-        taken++;
+    assert_non_null (message);
+    //  Nothing waits: 1 at once
+    int64_t start = zclock_mono ();
+    assert_int_equal (zs_proto_recv_waiting (message, server), 1);
+    assert_true (zclock_mono () - start < 1000);
+    //  Messages that wait come in order; a malformed one is -1, and says why
+    for (uint64_t clock = 1; clock <= 3; clock++) {
+        zs_proto_set_id (message, ZS_PROTO_HEARTBEAT);
+        zs_proto_set_clock (message, clock);
+        assert_int_equal (zs_proto_send (message, client), 0);
     }
-    assert_int_equal (taken, ZS_PROTO_BATCH_MAX);
-    assert_true (zs_proto_take_more (server, 1));
-    char *last = zstr_recv (server);
-    zstr_free (&last);
-    assert_false (zs_proto_take_more (server, 1));
-    assert_false (zs_proto_take_more (NULL, 1));
+    zstr_send (client, "not a message of ours");
+    for (uint64_t clock = 1; clock <= 3; clock++) {
+        assert_int_equal (zs_proto_recv_waiting (message, server), 0);
+        assert_int_equal (zs_proto_id (message), ZS_PROTO_HEARTBEAT);
+        assert_int_equal (zs_proto_clock (message), clock);
+    }
+    assert_int_equal (zs_proto_recv_waiting (message, server), -1);
+    assert_true (strlen (zs_proto_error (message)) > 0);
+    assert_int_equal (zs_proto_recv_waiting (message, server), 1);
+    zs_proto_destroy (&message);
     zsock_destroy (&client);
     zsock_destroy (&server);
 }
@@ -1998,7 +2001,7 @@ main (void)
         cmocka_unit_test (test_malformed_counts),
         cmocka_unit_test (test_malformed_random),
         cmocka_unit_test (test_send_recv_pair),
-        cmocka_unit_test (test_take_more),
+        cmocka_unit_test (test_recv_waiting),
         cmocka_unit_test (test_send_recv_router),
         cmocka_unit_test (test_send_keeps_data),
     };
