@@ -516,10 +516,12 @@ zs_repair_start_copies (zs_server_t *self)
     }
     //  Files left out of the queue are found by the next look, soon, also
     //  when none of the queue needed a copy after all
-    int64_t soon = zclock_mono () + RETRY_DELAY;
     if (taken && zlistx_size (background->queue) == 0 && background->active == 0
-        && background->overflow > 0 && background->next_scan > soon)
-        background->next_scan = soon;
+        && background->overflow > 0) {
+        int64_t soon = zclock_mono () + RETRY_DELAY;
+        if (background->next_scan > soon)
+            background->next_scan = soon;
+    }
     return taken;
 }
 

@@ -339,7 +339,7 @@ s_handle_worker (self_t *self, zsock_t *worker)
         zmsg_destroy (&msg);
         return true;
     }
-    if (msg && self->gateway && self->state == REGISTERED) {
+    if (self->gateway && self->state == REGISTERED) {
         if (zmsg_send (&msg, self->gateway) == 0)
             self->last_sent = zclock_mono ();
         else {
