@@ -809,9 +809,13 @@ s_target (bench_t *bench, const char *name, double ratio, double at_least, doubl
           const char *text)
 {
     double value = zs_results_value (bench->results, name);
-    bool met = value > 0 && zs_results_ratio (bench->results, name) >= ratio && value >= at_least
-               && (under == 0 || value < under);
-    zs_results_set_target (bench->results, name, text, met);
+    double measured_ratio = zs_results_ratio (bench->results, name);
+    bool absolute = value > 0 && value >= at_least && (under == 0 || value < under);
+    zs_verdict_t verdict = !absolute                 ? ZS_TARGET_MISSED
+                           : measured_ratio >= ratio ? ZS_TARGET_MET
+                           : measured_ratio == 0     ? ZS_TARGET_NOT_JUDGED
+                                                     : ZS_TARGET_MISSED;
+    zs_results_set_target (bench->results, name, text, verdict);
 }
 
 static void

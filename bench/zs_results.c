@@ -16,7 +16,7 @@ typedef struct {
     bool has_latency;
     double p50[3], p99[3]; //  Median, min and max over the rounds
     char *target;
-    bool met;
+    zs_verdict_t verdict;
 } row_t;
 
 typedef struct {
@@ -192,14 +192,15 @@ zs_results_set_latency (zs_results_t *self, const char *name, zs_samples_t *p50,
 }
 
 void
-zs_results_set_target (zs_results_t *self, const char *name, const char *target, bool met)
+zs_results_set_target (zs_results_t *self, const char *name, const char *target,
+                       zs_verdict_t verdict)
 {
     assert (self && name && target);
     row_t *row = s_find (self, name);
     if (row) {
         free (row->target);
         row->target = strdup (target);
-        row->met = met;
+        row->verdict = verdict;
     }
 }
 
@@ -245,7 +246,11 @@ zs_results_print (zs_results_t *self, FILE *file)
         }
         char target[160] = "";
         if (row->target)
-            snprintf (target, sizeof (target), "%s %s", row->met ? "met:" : "MISSED:", row->target);
+            snprintf (target, sizeof (target), "%s %s",
+                      row->verdict == ZS_TARGET_MET      ? "met:"
+                      : row->verdict == ZS_TARGET_MISSED ? "MISSED:"
+                                                         : "not judged (no limit):",
+                      row->target);
         fprintf (file, "%-26s %9s %9s %9s %-6s %7s %7s %9s %-14s %6s  %s\n", row->name, value, min,
                  max, row->unit, p50, p99, limit, row->has_limit ? row->how : "", ratio, target);
     }

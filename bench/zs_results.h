@@ -51,8 +51,13 @@ void zs_results_set_limit (zs_results_t *self, const char *name, double limit, c
 void zs_results_set_latency (zs_results_t *self, const char *name, zs_samples_t *p50,
                              zs_samples_t *p99);
 
-//  The target a result is held to, in a few words, and whether it is met
-void zs_results_set_target (zs_results_t *self, const char *name, const char *target, bool met);
+//  Whether a result meets its target: a target relative to a limit cannot
+//  be judged when the limit was not measured (--only without limits)
+typedef enum { ZS_TARGET_MET, ZS_TARGET_MISSED, ZS_TARGET_NOT_JUDGED } zs_verdict_t;
+
+//  The target a result is held to, in a few words, and the verdict
+void zs_results_set_target (zs_results_t *self, const char *name, const char *target,
+                            zs_verdict_t verdict);
 
 //  Print the table
 void zs_results_print (zs_results_t *self, FILE *file);

@@ -43,6 +43,15 @@ jq -e '[.results[] | select(.name | test("^(small|large)_(put|get)_r")) | select
         | .ratio > 0] | all' "$WORK/bench.json" >/dev/null || fail "a figure has no ratio to its limit"
 ok "the machine and the ratios to its limits are there"
 
+! grep -q "not judged" "$WORK/bench.out" || fail "a target went unjudged with the limits measured"
+# Without the limits, a target relative to one cannot be judged: it says so
+# rather than MISSED
+"$ZS_BIN/zstore-bench" --quick --seconds 1 --only small --replicas 3 --clients 16 \
+    --dir "$WORK" >"$WORK/small.out" 2>"$WORK/small.log" || fail "zstore-bench --only small failed"
+grep -q "^small_put_r3_c16 .* not judged (no limit): >= 90 % of limit" "$WORK/small.out" \
+    || fail "small_put_r3_c16 without its limit: $(grep '^small_put_r3_c16' "$WORK/small.out")"
+ok "a target whose limit was not measured is not judged"
+
 ! pgrep -f "$WORK/zstore-bench" >/dev/null || fail "the benchmark left processes running"
 leftover=$(find "$WORK" -maxdepth 1 -name 'zstore-bench.*' | wc -l)
 [ -n "${ZS_SANITIZE:-}" ] || [ "$leftover" -eq 0 ] || fail "the benchmark left its folder behind"
