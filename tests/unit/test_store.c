@@ -22,6 +22,7 @@
 #include <ftw.h>
 #include <sodium.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 typedef struct {
     char root[64];     //  Temporary folder of the test
@@ -30,6 +31,35 @@ typedef struct {
     zs_store_t *other; //  A second store a test opened, if any
     char error[256];   //  Why the last zs_store_new failed
 } fixture_t;
+
+//  The store's modules are linked into this program, so these stand in for
+//  the C library's pread and pwrite: when asked, they act out a file system
+//  that takes the O_DIRECT flag but fails aligned reads and writes with
+//  EINVAL, as one whose blocks are larger than the alignment we write in
+static bool s_direct_refused;
+static int s_direct_refusals;
+
+static bool
+s_refuse_direct (int fd)
+{
+    if (!s_direct_refused || !((int) syscall (SYS_fcntl, fd, F_GETFL) & O_DIRECT))
+        return false;
+    s_direct_refusals++;
+    errno = EINVAL;
+    return true;
+}
+
+ssize_t
+pwrite (int fd, const void *data, size_t size, off_t offset)
+{
+    return s_refuse_direct (fd) ? -1 : syscall (SYS_pwrite64, fd, data, size, offset);
+}
+
+ssize_t
+pread (int fd, void *data, size_t size, off_t offset)
+{
+    return s_refuse_direct (fd) ? -1 : syscall (SYS_pread64, fd, data, size, offset);
+}
 
 //  Prepares and commits a copy, as a bucket does on STORE_END and COMMIT
 static int
@@ -564,6 +594,31 @@ test_write_unannounced (void **state)
     assert_int_equal (s_file_size (path), ZS_OBJECT_FIXED_HEADER + strlen ("alice")
                                               + strlen ("piped") + size
                                               + 4 * zs_object_chunks (size));
+    free (data);
+}
+
+//  A large copy on a file system that fails O_DIRECT reads and writes goes
+//  through the page cache instead, both ways: one refusal each, then no
+//  more tries. Its header still fills a block, so it reads the same once
+//  O_DIRECT works.
+static void
+test_direct_refused (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    size_t size = ZS_WRITER_DIRECT_MIN + ZS_CHUNK_SIZE / 2 + 123;
+    byte *data = s_random (size);
+    s_direct_refused = true;
+    s_direct_refusals = 0;
+    assert_int_equal (s_write (self->store, "alice", "refused", 1, data, size, 2, 5), ZS_STATUS_OK);
+    int write_refusals = s_direct_refusals;
+    s_assert_content (self->store, "alice", "refused", 1, data, size);
+    s_direct_refused = false;
+    assert_int_equal (write_refusals, 1);
+    assert_int_equal (s_direct_refusals, 2);
+    char path[256];
+    s_copy_path (self, "alice", "refused", 1, path, sizeof (path));
+    assert_int_equal (s_file_size (path), ZS_OBJECT_ALIGNED + size + 4 * zs_object_chunks (size));
+    s_assert_content (self->store, "alice", "refused", 1, data, size);
     free (data);
 }
 
@@ -1579,6 +1634,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_leftovers_removed, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_write_read_sizes, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_write_unannounced, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_direct_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_counters, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_writer_wrong_crc, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_writer_out_of_order, s_setup, s_teardown),
