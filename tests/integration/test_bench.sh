@@ -5,17 +5,28 @@
 # judged here: a slow machine passes, a broken benchmark does not.
 source "$(dirname "$0")/lib.sh"
 
-options=(--quick --dir "$WORK" --json "$WORK/bench.json")
-# Sanitizer reports of the cluster's programs are in their logs: keep them
-[ -n "${ZS_SANITIZE:-}" ] && options+=(--keep)
-status=0
-"$ZS_BIN/zstore-bench" "${options[@]}" >"$WORK/bench.out" 2>"$WORK/bench.log" || status=$?
-[ $status -eq 0 ] || fail "zstore-bench --quick exited $status"
-if [ -n "${ZS_SANITIZE:-}" ]; then
-    for log in "$WORK"/zstore-bench.*/*.log; do
-        cp "$log" "$WORK/cluster-$(basename "$log")"
+# Sanitizer reports of the cluster's programs are in their logs: a run keeps
+# its folder, and keep_logs brings the logs where the cleanup looks for
+# reports, then removes the folder
+keep=()
+[ -n "${ZS_SANITIZE:-}" ] && keep=(--keep)
+keep_logs () {
+    local folder log
+    [ ${#keep[@]} -gt 0 ] || return 0
+    for folder in "$WORK"/zstore-bench.*; do
+        [ -d "$folder" ] || continue
+        for log in "$folder"/*.log; do
+            [ -f "$log" ] && cp "$log" "$WORK/$1-$(basename "$log")"
+        done
+        rm -rf "$folder"
     done
-fi
+}
+
+status=0
+"$ZS_BIN/zstore-bench" --quick --dir "$WORK" --json "$WORK/bench.json" "${keep[@]}" \
+    >"$WORK/bench.out" 2>"$WORK/bench.log" || status=$?
+keep_logs full
+[ $status -eq 0 ] || fail "zstore-bench --quick exited $status"
 cat "$WORK/bench.out"
 ok "zstore-bench --quick ran"
 
@@ -45,14 +56,21 @@ ok "the machine and the ratios to its limits are there"
 
 ! grep -q "not judged" "$WORK/bench.out" || fail "a target went unjudged with the limits measured"
 # Without the limits, a target relative to one cannot be judged: it says so
-# rather than MISSED
+# rather than MISSED, unless the figure missed its absolute part (Swift's)
+status=0
 "$ZS_BIN/zstore-bench" --quick --seconds 1 --only small --replicas 3 --clients 16 \
-    --dir "$WORK" >"$WORK/small.out" 2>"$WORK/small.log" || fail "zstore-bench --only small failed"
-grep -q "^small_put_r3_c16 .* not judged (no limit): >= 90 % of limit" "$WORK/small.out" \
-    || fail "small_put_r3_c16 without its limit: $(grep '^small_put_r3_c16' "$WORK/small.out")"
+    --dir "$WORK" --json "$WORK/small.json" "${keep[@]}" >"$WORK/small.out" 2>"$WORK/small.log" \
+    || status=$?
+keep_logs small
+[ $status -eq 0 ] || fail "zstore-bench --only small exited $status"
+verdict="not judged (no limit)"
+jq -e '.results[] | select(.name == "small_put_r3_c16") | .value > 142' "$WORK/small.json" \
+    >/dev/null || verdict="MISSED"
+grep -q "^small_put_r3_c16 .* $verdict: >= 90 % of limit" "$WORK/small.out" \
+    || fail "small_put_r3_c16 without its limit, not '$verdict': $(grep '^small_put_r3_c16' "$WORK/small.out")"
 ok "a target whose limit was not measured is not judged"
 
 ! pgrep -f "$WORK/zstore-bench" >/dev/null || fail "the benchmark left processes running"
 leftover=$(find "$WORK" -maxdepth 1 -name 'zstore-bench.*' | wc -l)
-[ -n "${ZS_SANITIZE:-}" ] || [ "$leftover" -eq 0 ] || fail "the benchmark left its folder behind"
+[ "$leftover" -eq 0 ] || fail "the benchmark left its folder behind"
 ok "the benchmark stopped its cluster and removed its folder"

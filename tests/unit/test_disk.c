@@ -61,15 +61,18 @@ syncfs (int fd)
 {
     atomic_fetch_add (&s_syncs, 1);
     if (atomic_load (&s_sync_held))
-        sem_wait (&s_sync_gate);
+        while (sem_wait (&s_sync_gate) && errno == EINTR)
+            ;
     return (int) syscall (SYS_syncfs, fd);
 }
 
-//  Any sync of the worker waits until s_release_syncs
+//  Any sync of the worker waits until s_release_syncs. A release that found
+//  no sync waiting left its post behind: it must not let the next one by.
 static void
 s_hold_syncs (void)
 {
-    assert_int_equal (sem_init (&s_sync_gate, 0, 0), 0);
+    while (sem_trywait (&s_sync_gate) == 0)
+        ;
     atomic_store (&s_sync_held, true);
 }
 
@@ -141,6 +144,9 @@ s_teardown (void **state)
     if (!self)
         return 0;
     zpoller_destroy (&self->poller);
+    //  A test that failed while syncs were held would leave the worker
+    //  waiting, and its destruction with it
+    s_release_syncs ();
     //  The worker goes first: the store must outlive it
     zactor_destroy (&self->disk);
     zs_store_destroy (&self->store);
@@ -1357,5 +1363,11 @@ main (void)
         cmocka_unit_test_setup_teardown (test_timeout, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_reset, s_setup, s_teardown),
     };
-    return cmocka_run_group_tests (tests, NULL, NULL);
+    if (sem_init (&s_sync_gate, 0, 0)) {
+        fprintf (stderr, "test_disk: cannot make a semaphore: %s\n", strerror (errno));
+        return 1;
+    }
+    int failed = cmocka_run_group_tests (tests, NULL, NULL);
+    sem_destroy (&s_sync_gate);
+    return failed;
 }
