@@ -11,12 +11,15 @@ source "$(dirname "$0")/lib.sh"
 keep=()
 [ -n "${ZS_SANITIZE:-}" ] && keep=(--keep)
 keep_logs () {
-    local folder log
+    local folder log cluster
     [ ${#keep[@]} -gt 0 ] || return 0
     for folder in "$WORK"/zstore-bench.*; do
         [ -d "$folder" ] || continue
-        for log in "$folder"/*.log; do
-            [ -f "$log" ] && cp "$log" "$WORK/$1-$(basename "$log")"
+        # A cluster for the small runs, another for the large ones
+        for log in "$folder"/*/*.log; do
+            [ -f "$log" ] || continue
+            cluster=$(basename "$(dirname "$log")")
+            cp "$log" "$WORK/$1-$cluster-$(basename "$log")"
         done
         rm -rf "$folder"
     done
