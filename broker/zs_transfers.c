@@ -170,12 +170,19 @@ s_fail (zs_server_t *self, zs_transfer_t *transfer, int status, const char *form
     if (transfer->client && !transfer->client_gone)
         zs_server_fail_client (self, transfer->client, transfer->request, status, "%s", reason);
     free (reason);
-    //  Whatever a bucket is still doing for it, it may stop; one that was
-    //  told to commit drops the copy if it did
-    for (uint8_t index = 0; index < transfer->sink_count; index++)
-        if (!transfer->sinks[index].failed && !transfer->sinks[index].stored)
-            s_tell (self, ZS_PROTO_ABORT, transfer->id,
-                    zs_registry_slot (self->registry, transfer->sinks[index].slot));
+    //  Whatever a bucket is still doing for it, it may stop. One told to
+    //  commit may have done it, its DONE crossing this: since a bucket
+    //  forgets a transfer once it answered, the copy goes by its name
+    for (uint8_t index = 0; index < transfer->sink_count; index++) {
+        zs_sink_t *sink = &transfer->sinks[index];
+        if (sink->failed || sink->stored)
+            continue;
+        zs_member_t *member = zs_registry_slot (self->registry, sink->slot);
+        s_tell (self, ZS_PROTO_ABORT, transfer->id, member);
+        if (transfer->committing)
+            zs_server_tell (self, ZS_PROTO_DROP, member, transfer->user, transfer->name,
+                            transfer->version);
+    }
     if (transfer->source >= 0)
         s_tell (self, ZS_PROTO_ABORT, transfer->id,
                 zs_registry_slot (self->registry, (uint16_t) transfer->source));

@@ -22,7 +22,7 @@ typedef enum {
 } awaiting_t;
 
 //  A transfer in progress: a copy being written or one being read, or a
-//  copy committed lately, which the gateway may still abort
+//  copy committed and waiting for the sync that makes it durable
 typedef struct {
     uint64_t transfer;        //  Gateway's transfer id
     zs_writer_t *writer;      //  Set for a store
@@ -206,8 +206,13 @@ s_sync (self_t *self, bool answer)
             zs_proto_set_transfer (self->reply, item->transfer);
             zs_proto_send (self->reply, self->pipe);
         }
-        else if (answer)
-            s_send_done (self, item->transfer, ZS_STATUS_OK, "");
+        else {
+            //  Answered, it is the gateway's: an ABORT that crossed the
+            //  answer comes with a DROP of the copy, so nothing is kept
+            if (answer)
+                s_send_done (self, item->transfer, ZS_STATUS_OK, "");
+            s_transfer_end (self, item->transfer);
+        }
     }
     self->unsynced_count = 0;
     for (transfer_t *item = (transfer_t *) zlistx_first (failed); item;
@@ -329,8 +334,8 @@ s_commit (self_t *self)
         s_transfer_end (self, transfer);
         return;
     }
-    //  Remember it a while: if the gateway gives up on the transfer after
-    //  all, its ABORT drops the copy
+    //  Until its sync: if the gateway gives up on the transfer meanwhile,
+    //  its ABORT drops the copy
     item->committed = zs_fileinfo_dup (zs_writer_info (item->writer));
     zs_writer_destroy (&item->writer);
     s_await_sync (self, item, SYNC_THEN_DONE);
@@ -552,17 +557,16 @@ s_expire_idle (self_t *self)
     self->next_idle_check = now + 1000;
     zlistx_t *expired = zlistx_new ();
     transfer_t *item = (transfer_t *) zhashx_first (self->transfers);
+    //  One waiting for a sync is not idle: the sync answers it
     for (; item; item = (transfer_t *) zhashx_next (self->transfers))
-        if (now - item->active > self->idle_timeout)
+        if (now - item->active > self->idle_timeout && item->awaiting == SYNC_NONE)
             zlistx_add_end (expired, item);
     for (item = (transfer_t *) zlistx_first (expired); item;
          item = (transfer_t *) zlistx_next (expired)) {
         uint64_t transfer = item->transfer;
-        if (!item->committed) {
-            zsys_info ("transfer %" PRIu64 " idle for %" PRId64 " ms: aborted", transfer,
-                       now - item->active);
-            s_send_done (self, transfer, ZS_STATUS_TIMEOUT, "transfer idle for too long");
-        }
+        zsys_info ("transfer %" PRIu64 " idle for %" PRId64 " ms: aborted", transfer,
+                   now - item->active);
+        s_send_done (self, transfer, ZS_STATUS_TIMEOUT, "transfer idle for too long");
         s_transfer_end (self, transfer);
     }
     zlistx_destroy (&expired);

@@ -1748,6 +1748,34 @@ test_failed_commit_dropped (void **state)
     free (second);
 }
 
+//  A put whose commit a bucket never answers fails. That bucket may have
+//  committed, its DONE crossing the failure, and keeps no memory of a
+//  transfer it answered: besides ABORT, it gets a DROP of the version
+static void
+test_unanswered_commit_dropped (void **state)
+{
+    cluster_t *self = (cluster_t *) *state;
+    s_fake_begin (self);
+    const char *name = "commit/unanswered";
+    byte *data = s_random (6000);
+    zactor_t *fake =
+        s_fake_start (self, "f2", FAKE_USED_SMALL, FAKE_FREE, "COMMIT", "ignore", NULL);
+    uint64_t failed = 0;
+    assert_int_equal (s_put (self, self->client, name, data, 6000, 2, &failed, NULL), -1);
+    fake_seen_t *stored = NULL, *dropped = NULL;
+    assert_int_equal (s_fake_seen (fake, "COMMIT", name, 0, &stored), 1);
+    assert_int_equal (s_fake_seen (fake, "ABORT", name, DEADLINE, NULL), 1);
+    int drops = s_fake_seen (fake, "DROP", name, DEADLINE, &dropped);
+    uint64_t dropped_version = dropped ? dropped->file->version : 0;
+    s_seen_destroy (&dropped);
+    assert_int_equal (drops, 1);
+    assert_int_equal (dropped_version, stored->file->version);
+    s_seen_destroy (&stored);
+    s_assert_no_file (self->client, name);
+    zactor_destroy (&self->fake);
+    free (data);
+}
+
 //  Lowering a replica count drops the copy of the fullest bucket; one that
 //  never confirms the drop still holds its copy, and the change says it
 //  did not go through
@@ -1818,6 +1846,7 @@ main (void)
     const struct CMUnitTest fake[] = {
         cmocka_unit_test (test_remove_while_rejoining),
         cmocka_unit_test (test_failed_commit_dropped),
+        cmocka_unit_test (test_unanswered_commit_dropped),
         cmocka_unit_test (test_replicas_unconfirmed_drop),
     };
     int failed = cmocka_run_group_tests_name ("gateway", gateway, NULL, NULL);

@@ -831,6 +831,34 @@ test_store_commit_early (void **state)
     free (data);
 }
 
+//  A transfer is forgotten once its DONE is sent, so that a bucket's memory
+//  does not grow with the puts of the last minutes: an ABORT that comes
+//  after it finds nothing, and the copy stays (the gateway sends a DROP of
+//  the version with an ABORT that may have crossed a DONE)
+static void
+test_store_forgotten_once_done (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    byte *data = s_random (SMALL_SIZE);
+    byte checksum[ZS_CHECKSUM_SIZE];
+    s_checksum (data, SMALL_SIZE, checksum);
+    s_store_begin (self, 31, "alice", "answered", 52, SMALL_SIZE, 1, 52);
+    s_store_chunk (self, 31, 0, data, SMALL_SIZE, zs_crc32c (0, data, SMALL_SIZE));
+    s_store_end (self, 31, SMALL_SIZE, checksum);
+    s_expect_ack (self, 31, 1);
+    s_expect (self, ZS_PROTO_STORE_READY, 31);
+    s_request (self, ZS_PROTO_COMMIT, 31);
+    s_send (self);
+    s_expect_done (self, 31, ZS_STATUS_OK);
+    s_request (self, ZS_PROTO_ABORT, 31);
+    s_send (self);
+    s_barrier (self);
+    s_assert_content (self->store, "alice", "answered", 52, data, SMALL_SIZE, 1, 52);
+    s_assert_copies (self, 1);
+    s_assert_nothing_pending (self);
+    free (data);
+}
+
 //  A reader for a thread that must not wait for the disk reads a copy in
 //  memory, and says so, without failing the copy, when it is not
 static void
@@ -1351,6 +1379,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_store, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store_batch, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store_commit_early, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_store_forgotten_once_done, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_reader_cached, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store_wrong_crc, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store_out_of_order, s_setup, s_teardown),
