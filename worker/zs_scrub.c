@@ -17,7 +17,7 @@ typedef struct {
     zs_scan_t *scan;      //  The pass in progress, NULL while resting
     uint64_t rate;        //  Bytes per second
     int64_t pause;        //  ms between passes
-    int64_t next_pass;    //  Monotonic ms when to start again
+    int64_t pass_ended;   //  Monotonic ms when the last pass ended, 0 before
     int64_t pass_started; //  Monotonic ms when this pass began
     uint64_t pass_bytes;  //  Bytes read in this pass
     uint64_t corrupt;     //  Copies found bad in this pass
@@ -126,7 +126,7 @@ s_step (self_t *self)
             zsys_info ("scrub: pass done, %" PRIu64 " bytes read, %" PRIu64 " bad copies",
                        self->pass_bytes, self->corrupt);
         zs_scan_destroy (&self->scan);
-        self->next_pass = zclock_mono () + self->pause;
+        self->pass_ended = zclock_mono ();
     }
 }
 
@@ -142,7 +142,10 @@ zs_scrub_actor (zsock_t *pipe, void *args)
     self->pause = PAUSE_DEFAULT;
     zsock_signal (pipe, 0);
     while (!self->terminated) {
-        int64_t rest = self->scan ? 0 : self->next_pass - zclock_mono ();
+        //  From the pause as it is now: one set while resting (as the
+        //  bucket's settings may come after the first pass) counts at once
+        int64_t rest =
+            self->scan || !self->pass_ended ? 0 : self->pass_ended + self->pause - zclock_mono ();
         if (rest > 0)
             s_wait (self, rest);
         else {
