@@ -10,12 +10,12 @@ set -eu
 
 build="make gcc libc6-dev pkg-config libzmq3-dev libczmq-dev libsodium-dev libcmocka-dev"
 test="$build jq clang-format coreutils diffutils findutils mawk tmux tcpdump"
-fuzz="$build clang libclang-rt-14-dev"
+fuzzer="clang libclang-rt-14-dev"
 case "${1:-all}" in
     build) wanted=$build ;;
     test) wanted=$test ;;
-    fuzz) wanted=$fuzz ;;
-    all) wanted="$test $fuzz" ;;
+    fuzz) wanted="$build $fuzzer" ;;
+    all) wanted="$test $fuzzer" ;;
     *) echo "usage: scripts/deps.sh [build|test|fuzz|all]" >&2; exit 2 ;;
 esac
 
