@@ -109,8 +109,9 @@ $(BIN)/zstore-bench: $(BUILD)/bench/zs_bench_main.o $(BENCH_OBJ) $(BROKER_OBJ) $
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS)
 
-# Unit tests link every module; each test uses what it needs
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BROKER_OBJ) $(WORKER_OBJ) $(CLIENT_OBJ) $(COMMON_OBJ)
+# Unit tests link every module and the kit they share; each uses what it needs
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(BUILD)/tests/unit/zs_testkit.o \
+                       $(BROKER_OBJ) $(WORKER_OBJ) $(CLIENT_OBJ) $(COMMON_OBJ)
 	@mkdir -p $(dir $@)
 	@$(if $(V),,echo "  LINK    $@")
 	$(Q)$(CC) $(ALL_LDFLAGS) $^ -o $@ $(LIBS) -lcmocka

@@ -23,10 +23,10 @@
 #include "zs_client.h"
 #include "zs_gateway.h"
 #include "zs_object.h"
+#include "zs_testkit.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -53,15 +53,6 @@ typedef struct {
 
 static const char *s_ids[BUCKETS] = { "b1", "b2", "b3" };
 static const char *s_zones[BUCKETS] = { "z1", "z2", "z3" };
-
-static int
-s_remove_entry (const char *path, const struct stat *info, int type, struct FTW *walk)
-{
-    (void) info;
-    (void) type;
-    (void) walk;
-    return remove (path);
-}
 
 //  Sends a command with its arguments (up to a NULL) to an actor and
 //  returns the first frame of its reply, or NULL when none comes in time
@@ -145,8 +136,7 @@ s_start (void **state, size_t count, const char *transfer_timeout)
     if (!self)
         return -1;
     *state = self;
-    snprintf (self->root, sizeof (self->root), "/tmp/zs-test-cluster-XXXXXX");
-    if (!mkdtemp (self->root)) {
+    if (!zs_testkit_folder_new (self->root, sizeof (self->root), "cluster")) {
         self->root[0] = 0;
         return -1;
     }
@@ -213,7 +203,7 @@ s_teardown (void **state)
     zstr_free (&self->clients);
     zstr_free (&self->backend);
     zstr_free (&self->events);
-    int rc = *self->root ? nftw (self->root, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS) : 0;
+    int rc = *self->root ? zs_testkit_folder_remove (self->root) : 0;
     free (self);
     *state = NULL;
     return rc;
@@ -221,21 +211,6 @@ s_teardown (void **state)
 
 //  --------------------------------------------------------------------------
 //  Content
-
-static byte *
-s_random (size_t size)
-{
-    byte *data = (byte *) malloc (size + 1);
-    assert_non_null (data);
-    randombytes_buf (data, size);
-    return data;
-}
-
-static void
-s_checksum (const byte *data, size_t size, byte *checksum)
-{
-    crypto_generichash (checksum, ZS_CHECKSUM_SIZE, data, size, NULL, 0);
-}
 
 static void
 s_write_file (const char *path, const byte *data, size_t size)
@@ -313,7 +288,7 @@ s_assert_get (cluster_t *self, zs_client_t *client, const char *name, const byte
     assert_int_equal (info->size, size);
     assert_int_equal (info->version, version);
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, size, checksum);
+    zs_testkit_checksum (data, size, checksum);
     assert_memory_equal (info->checksum, checksum, ZS_CHECKSUM_SIZE);
     zs_fileinfo_destroy (&info);
     size_t got = 0;
@@ -340,7 +315,7 @@ s_assert_stat (zs_client_t *client, const char *name, const byte *data, size_t s
     assert_int_equal (info->actual, actual);
     assert_int_equal (info->flags, 0);
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, size, checksum);
+    zs_testkit_checksum (data, size, checksum);
     assert_memory_equal (info->checksum, checksum, ZS_CHECKSUM_SIZE);
     return info;
 }
@@ -415,15 +390,7 @@ s_files_in (cluster_t *self, int bucket, const char *folder)
 {
     char path[256];
     snprintf (path, sizeof (path), "%s/%s", self->data[bucket], folder);
-    DIR *dir = opendir (path);
-    assert_non_null (dir);
-    size_t count = 0;
-    struct dirent *entry;
-    while ((entry = readdir (dir)))
-        if (strneq (entry->d_name, ".") && strneq (entry->d_name, ".."))
-            count++;
-    closedir (dir);
-    return count;
+    return zs_testkit_entries (path);
 }
 
 //  --------------------------------------------------------------------------
@@ -469,7 +436,7 @@ test_put_get_stat (void **state)
 {
     cluster_t *self = (cluster_t *) *state;
     size_t sizes[] = { 0, 1, BIG };
-    byte *data = s_random (BIG);
+    byte *data = zs_testkit_random (BIG);
     for (size_t size_index = 0; size_index < 3; size_index++)
         for (uint8_t replicas = 1; replicas <= 3; replicas++) {
             size_t size = sizes[size_index];
@@ -516,7 +483,7 @@ test_list_sorted (void **state)
     const char *names[] = { "zeta", "alpha", "m/b", "m/a", "Beta", "\xc3\xa9t\xc3\xa9", "m" };
     const char *sorted[] = { "Beta", "alpha", "m", "m/a", "m/b", "zeta", "\xc3\xa9t\xc3\xa9" };
     size_t count = sizeof (names) / sizeof (names[0]);
-    byte *data = s_random (100);
+    byte *data = zs_testkit_random (100);
     for (size_t index = 0; index < count; index++)
         s_assert_put (self, lister, names[index], data, 10 + index, (uint8_t) (1 + index % 3), NULL,
                       NULL);
@@ -556,7 +523,7 @@ test_replicas (void **state)
 {
     cluster_t *self = (cluster_t *) *state;
     size_t size = ZS_CHUNK_SIZE + 777;
-    byte *data = s_random (size);
+    byte *data = zs_testkit_random (size);
     uint64_t version = 0;
     s_assert_put (self, self->client, "rep/file", data, size, 1, &version, NULL);
     zs_fileinfo_t *info = s_assert_stat (self->client, "rep/file", data, size, version, 1, 1);
@@ -614,7 +581,7 @@ static void
 test_remove (void **state)
 {
     cluster_t *self = (cluster_t *) *state;
-    byte *data = s_random (5000);
+    byte *data = zs_testkit_random (5000);
     uint64_t version = 0;
     s_assert_put (self, self->client, "gone/file", data, 5000, 2, &version, NULL);
     assert_int_equal (s_count_bits (s_disk_holders (self, "alice", "gone/file", version, 2)), 2);
@@ -661,7 +628,7 @@ static void
 test_unavailable (void **state)
 {
     cluster_t *self = (cluster_t *) *state;
-    byte *data = s_random (3 * ZS_CHUNK_SIZE);
+    byte *data = zs_testkit_random (3 * ZS_CHUNK_SIZE);
     //  Four copies need four live buckets; there are three
     assert_int_equal (s_put (self, self->client, "four", data, 100, 4, NULL, NULL), -1);
     assert_int_equal (zs_client_status_code (self->client), ZS_STATUS_UNAVAILABLE);
@@ -754,7 +721,7 @@ static void
 test_bucket_lost (void **state)
 {
     cluster_t *self = (cluster_t *) *state;
-    byte *data = s_random (BIG);
+    byte *data = zs_testkit_random (BIG);
     uint64_t version = 0;
     s_assert_put (self, self->client, "lost/file", data, BIG, 2, &version, NULL);
     zs_fileinfo_t *info = s_assert_stat (self->client, "lost/file", data, BIG, version, 2, 2);
@@ -1612,7 +1579,7 @@ test_remove_while_rejoining (void **state)
     s_fake_begin (self);
     zactor_t *fake = s_fake_start (self, "f1", FAKE_USED_SMALL, FAKE_FREE, NULL);
     const char *name = "rejoin/file";
-    byte *data = s_random (3000);
+    byte *data = zs_testkit_random (3000);
     uint64_t version = 0;
     //  The fake, the emptiest bucket, takes one of the two copies
     s_assert_put (self, self->client, name, data, 3000, 2, &version, NULL);
@@ -1684,7 +1651,7 @@ test_failed_commit_dropped (void **state)
     cluster_t *self = (cluster_t *) *state;
     s_fake_begin (self);
     const char *name = "commit/file";
-    byte *first = s_random (5000), *second = s_random (7000);
+    byte *first = zs_testkit_random (5000), *second = zs_testkit_random (7000);
     uint64_t version = 0;
     s_assert_put (self, self->client, name, first, 5000, 2, &version, NULL);
     zs_fileinfo_t *info = s_assert_stat (self->client, name, first, 5000, version, 2, 2);
@@ -1707,7 +1674,7 @@ test_failed_commit_dropped (void **state)
     assert_non_null (stored);
     assert_int_equal (s_fake_seen (fake, "COMMIT", name, 0, NULL), 1);
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (second, 7000, checksum);
+    zs_testkit_checksum (second, 7000, checksum);
     assert_int_equal (stored->file->size, 7000);
     assert_memory_equal (stored->file->checksum, checksum, ZS_CHECKSUM_SIZE);
     assert_true (stored->file->version > version);
@@ -1757,7 +1724,7 @@ test_unanswered_commit_dropped (void **state)
     cluster_t *self = (cluster_t *) *state;
     s_fake_begin (self);
     const char *name = "commit/unanswered";
-    byte *data = s_random (6000);
+    byte *data = zs_testkit_random (6000);
     zactor_t *fake =
         s_fake_start (self, "f2", FAKE_USED_SMALL, FAKE_FREE, "COMMIT", "ignore", NULL);
     uint64_t failed = 0;
@@ -1786,7 +1753,7 @@ test_replicas_unconfirmed_drop (void **state)
     s_fake_begin (self);
     zactor_t *fake = s_fake_start (self, "f3", FAKE_USED_LARGE, FAKE_FREE, "DROP", "ignore", NULL);
     const char *name = "keep/file";
-    byte *data = s_random (4000);
+    byte *data = zs_testkit_random (4000);
     uint64_t version = 0;
     uint8_t copies = 0;
     s_assert_put (self, self->client, name, data, 4000, 3, &version, &copies);

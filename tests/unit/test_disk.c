@@ -21,11 +21,11 @@
 #include "zs_object.h"
 #include "zs_reader.h"
 #include "zs_store.h"
+#include "zs_testkit.h"
 #include "zs_writer.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <semaphore.h>
 #include <sodium.h>
 #include <stdatomic.h>
@@ -91,15 +91,6 @@ s_prepare_commit (zs_writer_t *writer, uint64_t size, const byte *checksum)
     return status ? status : zs_writer_commit (writer);
 }
 
-static int
-s_remove_entry (const char *path, const struct stat *info, int type, struct FTW *walk)
-{
-    (void) info;
-    (void) type;
-    (void) walk;
-    return remove (path);
-}
-
 static int s_teardown (void **state);
 
 static int
@@ -108,8 +99,7 @@ s_setup (void **state)
     fixture_t *self = (fixture_t *) calloc (1, sizeof (fixture_t));
     if (!self)
         return -1;
-    snprintf (self->root, sizeof (self->root), "/tmp/zs-test-disk-XXXXXX");
-    if (!mkdtemp (self->root)) {
+    if (!zs_testkit_folder_new (self->root, sizeof (self->root), "disk")) {
         free (self);
         return -1;
     }
@@ -118,7 +108,7 @@ s_setup (void **state)
     self->store = zs_store_new (self->data, "b1", error, sizeof (error));
     if (!self->store) {
         print_error ("cannot open a store: %s\n", error);
-        nftw (self->root, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        zs_testkit_folder_remove (self->root);
         free (self);
         return -1;
     }
@@ -152,7 +142,7 @@ s_teardown (void **state)
     zs_store_destroy (&self->store);
     zs_proto_destroy (&self->request);
     zs_proto_destroy (&self->reply);
-    int rc = nftw (self->root, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int rc = zs_testkit_folder_remove (self->root);
     free (self);
     *state = NULL;
     return rc;
@@ -330,21 +320,6 @@ s_operation (fixture_t *self, int id, uint64_t transfer, const char *user, const
 //  --------------------------------------------------------------------------
 //  Content and the data folder
 
-static byte *
-s_random (size_t size)
-{
-    byte *data = (byte *) malloc (size + 1);
-    assert_non_null (data);
-    randombytes_buf (data, size);
-    return data;
-}
-
-static void
-s_checksum (const byte *data, size_t size, byte *checksum)
-{
-    crypto_generichash (checksum, ZS_CHECKSUM_SIZE, data, size, NULL, 0);
-}
-
 static size_t
 s_chunk_size (size_t size, uint32_t seq)
 {
@@ -357,14 +332,7 @@ static void
 s_write (zs_store_t *store, const char *user, const char *name, uint64_t version, const byte *data,
          size_t size, uint8_t desired, uint64_t stamp)
 {
-    zs_fileinfo_t *info = zs_fileinfo_new ();
-    assert_non_null (info);
-    free (info->user);
-    free (info->name);
-    info->user = strdup (user);
-    info->name = strdup (name);
-    info->version = version;
-    info->size = size;
+    zs_fileinfo_t *info = zs_testkit_info (user, name, version, size);
     info->desired = desired;
     info->stamp = stamp;
     int status = -1;
@@ -380,7 +348,7 @@ s_write (zs_store_t *store, const char *user, const char *name, uint64_t version
             ZS_STATUS_OK);
     }
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, size, checksum);
+    zs_testkit_checksum (data, size, checksum);
     assert_int_equal (s_prepare_commit (writer, size, checksum), ZS_STATUS_OK);
     zs_writer_destroy (&writer);
 }
@@ -403,7 +371,7 @@ s_assert_content (zs_store_t *store, const char *user, const char *name, uint64_
     assert_int_equal (info->stamp, stamp);
     assert_int_equal (info->flags, 0);
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, size, checksum);
+    zs_testkit_checksum (data, size, checksum);
     assert_memory_equal (info->checksum, checksum, ZS_CHECKSUM_SIZE);
     assert_int_equal (zs_reader_chunks (reader), zs_object_chunks (size));
     for (uint32_t seq = 0; seq < zs_reader_chunks (reader); seq++) {
@@ -430,27 +398,6 @@ s_open_status (zs_store_t *store, const char *user, const char *name, uint64_t v
     return status;
 }
 
-//  Absolute paths of a copy and of a tombstone
-static void
-s_copy_path (fixture_t *self, const char *user, const char *name, uint64_t version, char *path,
-             size_t size)
-{
-    char key[ZS_OBJECT_KEY_SIZE + 1], relative[ZS_OBJECT_PATH_MAX];
-    zs_object_key (user, name, key);
-    zs_object_copy_path (relative, key, version);
-    snprintf (path, size, "%s/%s", self->data, relative);
-}
-
-static void
-s_tombstone_path (fixture_t *self, const char *user, const char *name, uint64_t version, char *path,
-                  size_t size)
-{
-    char key[ZS_OBJECT_KEY_SIZE + 1], relative[ZS_OBJECT_PATH_MAX];
-    zs_object_key (user, name, key);
-    zs_object_tombstone_path (relative, key, version);
-    snprintf (path, size, "%s/%s", self->data, relative);
-}
-
 static bool
 s_exists (const char *path)
 {
@@ -458,33 +405,12 @@ s_exists (const char *path)
     return lstat (path, &info) == 0;
 }
 
-//  Regular files anywhere below a folder of the data folder
-static size_t
-s_files_below (const char *path)
-{
-    DIR *dir = opendir (path);
-    assert_non_null (dir);
-    size_t count = 0;
-    struct dirent *entry;
-    while ((entry = readdir (dir))) {
-        if (streq (entry->d_name, ".") || streq (entry->d_name, ".."))
-            continue;
-        char child[512];
-        snprintf (child, sizeof (child), "%s/%s", path, entry->d_name);
-        struct stat info;
-        assert_int_equal (lstat (child, &info), 0);
-        count += S_ISDIR (info.st_mode) ? s_files_below (child) : 1;
-    }
-    closedir (dir);
-    return count;
-}
-
 static size_t
 s_files_in (fixture_t *self, const char *folder)
 {
     char path[256];
     snprintf (path, sizeof (path), "%s/%s", self->data, folder);
-    return s_files_below (path);
+    return zs_testkit_files_below (path, NULL);
 }
 
 //  Copies the store counts agree with what objects/ holds
@@ -507,19 +433,6 @@ static off_t
 s_content_offset (const char *user, const char *name, uint64_t offset)
 {
     return (off_t) (ZS_OBJECT_FIXED_HEADER + strlen (user) + strlen (name) + offset);
-}
-
-//  Inverts one byte of a file in place
-static void
-s_flip_byte (const char *path, off_t offset)
-{
-    int fd = open (path, O_RDWR);
-    assert_true (fd >= 0);
-    byte value;
-    assert_int_equal (pread (fd, &value, 1, offset), 1);
-    value ^= 0xFF;
-    assert_int_equal (pwrite (fd, &value, 1, offset), 1);
-    close (fd);
 }
 
 //  Receives FETCH_CHUNK seq of a fetch and checks it against the content
@@ -563,7 +476,7 @@ test_inventory (void **state)
     const char *users[] = { "alice", "bob", "carol", "d.e_f-9" };
     zhashx_t *expected = zhashx_new ();
     zhashx_set_destructor (expected, s_expected_destroy);
-    byte *data = s_random (300);
+    byte *data = zs_testkit_random (300);
     for (size_t number = 0; number < 2500; number++) {
         const char *user = users[number % 4];
         char name[64];
@@ -584,7 +497,7 @@ test_inventory (void **state)
         record->size = size;
         record->desired = desired;
         record->stamp = stamp;
-        s_checksum (data, size, record->checksum);
+        zs_testkit_checksum (data, size, record->checksum);
         char *id = zsys_sprintf ("%s|%s|%" PRIu64, user, name, version);
         assert_int_equal (zhashx_insert (expected, id, record), 0);
         zstr_free (&id);
@@ -686,9 +599,9 @@ static void
 test_store (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (THREE_CHUNKS);
+    byte *data = zs_testkit_random (THREE_CHUNKS);
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, THREE_CHUNKS, checksum);
+    zs_testkit_checksum (data, THREE_CHUNKS, checksum);
     s_store_begin (self, 11, "alice", "docs/big.bin", 42, THREE_CHUNKS, 2, 40);
     for (uint32_t seq = 0; seq < 3; seq++) {
         const byte *chunk = data + (size_t) seq * ZS_CHUNK_SIZE;
@@ -720,7 +633,7 @@ test_store (void **state)
     s_assert_copies (self, 1);
     s_assert_nothing_pending (self);
     char path[256];
-    s_copy_path (self, "alice", "docs/big.bin", 42, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", "docs/big.bin", 42, path, sizeof (path));
     assert_true (s_exists (path));
     //  The transfer is over: more of it is ignored
     s_store_end (self, 11, THREE_CHUNKS, checksum);
@@ -728,7 +641,7 @@ test_store (void **state)
 
     //  An empty file: no chunks at all
     byte empty[ZS_CHECKSUM_SIZE];
-    s_checksum (data, 0, empty);
+    zs_testkit_checksum (data, 0, empty);
     s_store_begin (self, 12, "alice", "empty", 43, 0, 1, 43);
     s_store_finish (self, 12, 0, empty);
     s_expect_done (self, 12, ZS_STATUS_OK);
@@ -749,7 +662,7 @@ static void
 test_store_batch (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (SMALL_SIZE * BATCH);
+    byte *data = zs_testkit_random (SMALL_SIZE * BATCH);
     byte checksum[BATCH][ZS_CHECKSUM_SIZE];
     char name[BATCH][32];
     atomic_store (&s_syncs, 0);
@@ -758,7 +671,7 @@ test_store_batch (void **state)
         const byte *content = data + index * SMALL_SIZE;
         uint64_t transfer = BATCH_FIRST + index;
         snprintf (name[index], sizeof (name[index]), "batch/%" PRIu64, index);
-        s_checksum (content, SMALL_SIZE, checksum[index]);
+        zs_testkit_checksum (content, SMALL_SIZE, checksum[index]);
         s_store_begin (self, transfer, "alice", name[index], 50, SMALL_SIZE, 3, 50);
         s_store_chunk (self, transfer, 0, content, SMALL_SIZE, zs_crc32c (0, content, SMALL_SIZE));
         s_store_end (self, transfer, SMALL_SIZE, checksum[index]);
@@ -815,9 +728,9 @@ static void
 test_store_commit_early (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (SMALL_SIZE);
+    byte *data = zs_testkit_random (SMALL_SIZE);
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, SMALL_SIZE, checksum);
+    zs_testkit_checksum (data, SMALL_SIZE, checksum);
     s_store_begin (self, 30, "alice", "early", 51, SMALL_SIZE, 1, 51);
     s_store_chunk (self, 30, 0, data, SMALL_SIZE, zs_crc32c (0, data, SMALL_SIZE));
     s_store_end (self, 30, SMALL_SIZE, checksum);
@@ -839,9 +752,9 @@ static void
 test_store_forgotten_once_done (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (SMALL_SIZE);
+    byte *data = zs_testkit_random (SMALL_SIZE);
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, SMALL_SIZE, checksum);
+    zs_testkit_checksum (data, SMALL_SIZE, checksum);
     s_store_begin (self, 31, "alice", "answered", 52, SMALL_SIZE, 1, 52);
     s_store_chunk (self, 31, 0, data, SMALL_SIZE, zs_crc32c (0, data, SMALL_SIZE));
     s_store_end (self, 31, SMALL_SIZE, checksum);
@@ -865,7 +778,7 @@ static void
 test_reader_cached (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (SMALL_SIZE);
+    byte *data = zs_testkit_random (SMALL_SIZE);
     s_write (self->store, "alice", "hot", 60, data, SMALL_SIZE, 1, 60);
     int status;
     zs_reader_t *reader = zs_reader_new_cached (self->store, "alice", "hot", 60, &status);
@@ -886,7 +799,7 @@ test_reader_cached (void **state)
 
     //  Out of memory (written back, then dropped from the page cache)
     char path[256];
-    s_copy_path (self, "alice", "hot", 60, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", "hot", 60, path, sizeof (path));
     int fd = open (path, O_RDONLY);
     assert_true (fd >= 0);
     assert_int_equal (fdatasync (fd), 0);
@@ -915,7 +828,7 @@ static void
 test_store_wrong_crc (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (THREE_CHUNKS);
+    byte *data = zs_testkit_random (THREE_CHUNKS);
     s_store_begin (self, 21, "alice", "damaged", 7, THREE_CHUNKS, 1, 7);
     s_store_chunk (self, 21, 0, data, ZS_CHUNK_SIZE, zs_crc32c (0, data, ZS_CHUNK_SIZE));
     s_expect_ack (self, 21, 1);
@@ -928,7 +841,7 @@ test_store_wrong_crc (void **state)
     chunk = data + 2 * ZS_CHUNK_SIZE;
     s_store_chunk (self, 21, 2, chunk, 300 * 1024, zs_crc32c (0, chunk, 300 * 1024));
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, THREE_CHUNKS, checksum);
+    zs_testkit_checksum (data, THREE_CHUNKS, checksum);
     s_store_end (self, 21, THREE_CHUNKS, checksum);
     s_barrier (self);
     assert_int_equal (s_files_in (self, "tmp"), 0);
@@ -943,7 +856,7 @@ static void
 test_store_out_of_order (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (ZS_CHUNK_SIZE);
+    byte *data = zs_testkit_random (ZS_CHUNK_SIZE);
     s_store_begin (self, 31, "alice", "jumbled", 7, 2 * ZS_CHUNK_SIZE, 1, 7);
     //  Chunk 1 before chunk 0
     s_store_chunk (self, 31, 1, data, ZS_CHUNK_SIZE, zs_crc32c (0, data, ZS_CHUNK_SIZE));
@@ -952,7 +865,7 @@ test_store_out_of_order (void **state)
     assert_int_equal (s_files_in (self, "tmp"), 0);
     //  STORE_END with a size other than what arrived
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, 100, checksum);
+    zs_testkit_checksum (data, 100, checksum);
     s_store_begin (self, 32, "alice", "short", 7, 100, 1, 7);
     s_store_chunk (self, 32, 0, data, 100, zs_crc32c (0, data, 100));
     s_expect_ack (self, 32, 1);
@@ -968,7 +881,7 @@ static void
 test_store_abort (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (THREE_CHUNKS);
+    byte *data = zs_testkit_random (THREE_CHUNKS);
     s_store_begin (self, 41, "alice", "abandoned", 9, THREE_CHUNKS, 1, 9);
     s_store_chunk (self, 41, 0, data, ZS_CHUNK_SIZE, zs_crc32c (0, data, ZS_CHUNK_SIZE));
     s_expect_ack (self, 41, 1);
@@ -981,7 +894,7 @@ test_store_abort (void **state)
     const byte *chunk = data + ZS_CHUNK_SIZE;
     s_store_chunk (self, 41, 1, chunk, ZS_CHUNK_SIZE, zs_crc32c (0, chunk, ZS_CHUNK_SIZE));
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, THREE_CHUNKS, checksum);
+    zs_testkit_checksum (data, THREE_CHUNKS, checksum);
     s_store_end (self, 41, THREE_CHUNKS, checksum);
     s_barrier (self);
     assert_int_equal (s_files_in (self, "tmp"), 0);
@@ -1002,7 +915,7 @@ static void
 test_fetch_credit (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (THREE_CHUNKS);
+    byte *data = zs_testkit_random (THREE_CHUNKS);
     s_write (self->store, "alice", "movie", 5, data, THREE_CHUNKS, 2, 5);
     s_fetch (self, 51, "alice", "movie", 5, 0, 1);
     s_expect_chunk (self, 51, 0, data, THREE_CHUNKS);
@@ -1027,7 +940,7 @@ static void
 test_fetch_from_seq (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (THREE_CHUNKS);
+    byte *data = zs_testkit_random (THREE_CHUNKS);
     s_write (self->store, "alice", "movie", 5, data, THREE_CHUNKS, 2, 5);
     //  A fetch that carries on where another holder stopped
     s_fetch (self, 61, "alice", "movie", 5, 1, 8);
@@ -1049,7 +962,7 @@ static void
 test_fetch_missing (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (100);
+    byte *data = zs_testkit_random (100);
     s_write (self->store, "alice", "movie", 5, data, 100, 2, 5);
     //  Another version of a file held, a file not held, another owner
     s_fetch (self, 71, "alice", "movie", 6, 0, 8);
@@ -1070,17 +983,17 @@ static void
 test_fetch_corrupt (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (THREE_CHUNKS);
+    byte *data = zs_testkit_random (THREE_CHUNKS);
     s_write (self->store, "alice", "rotten", 8, data, THREE_CHUNKS, 2, 8);
     s_write (self->store, "alice", "fine", 8, data, 1000, 2, 8);
     s_assert_copies (self, 2);
     uint64_t used = zs_store_used (self->store);
     char path[256];
-    s_copy_path (self, "alice", "rotten", 8, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", "rotten", 8, path, sizeof (path));
     struct stat before;
     assert_int_equal (stat (path, &before), 0);
     //  One bit of rot in the middle chunk
-    s_flip_byte (path, s_content_offset ("alice", "rotten", ZS_CHUNK_SIZE + 12345));
+    zs_testkit_flip_byte (path, s_content_offset ("alice", "rotten", ZS_CHUNK_SIZE + 12345));
     s_fetch (self, 81, "alice", "rotten", 8, 0, 8);
     s_expect_chunk (self, 81, 0, data, THREE_CHUNKS);
     s_expect_done (self, 81, ZS_STATUS_CORRUPT);
@@ -1108,8 +1021,8 @@ test_fetch_corrupt (void **state)
 
     //  Rot in the first chunk: nothing is sent at all
     s_write (self->store, "alice", "rotten", 9, data, THREE_CHUNKS, 2, 9);
-    s_copy_path (self, "alice", "rotten", 9, path, sizeof (path));
-    s_flip_byte (path, s_content_offset ("alice", "rotten", 0));
+    zs_testkit_copy_path (self->data, "alice", "rotten", 9, path, sizeof (path));
+    zs_testkit_flip_byte (path, s_content_offset ("alice", "rotten", 0));
     s_fetch (self, 83, "alice", "rotten", 9, 0, 8);
     s_expect_done (self, 83, ZS_STATUS_CORRUPT);
     s_barrier (self);
@@ -1118,7 +1031,7 @@ test_fetch_corrupt (void **state)
 
     //  A copy cut short fails before any chunk, and goes to quarantine too
     s_write (self->store, "alice", "rotten", 10, data, THREE_CHUNKS, 2, 10);
-    s_copy_path (self, "alice", "rotten", 10, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", "rotten", 10, path, sizeof (path));
     assert_int_equal (truncate (path, s_content_offset ("alice", "rotten", ZS_CHUNK_SIZE)), 0);
     s_fetch (self, 84, "alice", "rotten", 10, 0, 8);
     s_expect_done (self, 84, ZS_STATUS_CORRUPT);
@@ -1135,9 +1048,9 @@ test_fetch_corrupt (void **state)
     for (uint64_t index = 0; index < 3; index++) {
         uint64_t version = 11 + index;
         s_write (self->store, "alice", "rotten", version, data, 4096, 2, version);
-        s_copy_path (self, "alice", "rotten", version, path, sizeof (path));
+        zs_testkit_copy_path (self->data, "alice", "rotten", version, path, sizeof (path));
         if (rot[index] > 0)
-            s_flip_byte (path, rot[index]);
+            zs_testkit_flip_byte (path, rot[index]);
         else
             assert_int_equal (truncate (path, -rot[index]), 0);
         s_fetch (self, 85 + index, "alice", "rotten", version, 0, 8);
@@ -1159,7 +1072,7 @@ static void
 test_operations (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (5000);
+    byte *data = zs_testkit_random (5000);
     char path[256], older[256];
     //  DROP removes exactly the version named
     s_write (self->store, "alice", "a", 1, data, 5000, 2, 1);
@@ -1167,8 +1080,8 @@ test_operations (void **state)
     s_operation (self, ZS_PROTO_DROP, 101, "alice", "a", 1);
     s_send (self);
     s_expect_done (self, 101, ZS_STATUS_OK);
-    s_copy_path (self, "alice", "a", 1, older, sizeof (older));
-    s_copy_path (self, "alice", "a", 2, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", "a", 1, older, sizeof (older));
+    zs_testkit_copy_path (self->data, "alice", "a", 2, path, sizeof (path));
     assert_false (s_exists (older));
     assert_true (s_exists (path));
     s_assert_copies (self, 1);
@@ -1187,7 +1100,7 @@ test_operations (void **state)
     s_send (self);
     s_expect_done (self, 103, ZS_STATUS_OK);
     for (uint64_t version = 1; version <= 2; version++) {
-        s_copy_path (self, "alice", "b", version, path, sizeof (path));
+        zs_testkit_copy_path (self->data, "alice", "b", version, path, sizeof (path));
         assert_false (s_exists (path));
     }
     s_assert_content (self->store, "alice", "b", 4, data, 300, 1, 4);
@@ -1201,10 +1114,10 @@ test_operations (void **state)
     zs_proto_set_pending (self->request, "b7,b8");
     s_send (self);
     s_expect_done (self, 104, ZS_STATUS_OK);
-    s_copy_path (self, "alice", "c", 1, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", "c", 1, path, sizeof (path));
     assert_false (s_exists (path));
     char tombstone[256];
-    s_tombstone_path (self, "alice", "c", 5, tombstone, sizeof (tombstone));
+    zs_testkit_tombstone_path (self->data, "alice", "c", 5, tombstone, sizeof (tombstone));
     assert_true (s_exists (tombstone));
     assert_int_equal (s_files_in (self, "tombstones"), 1);
     //  Another owner's file of the same name is not touched
@@ -1296,7 +1209,7 @@ static void
 test_timeout (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (THREE_CHUNKS);
+    byte *data = zs_testkit_random (THREE_CHUNKS);
     s_write (self->store, "alice", "movie", 5, data, THREE_CHUNKS, 2, 5);
     assert_int_equal (zstr_sendx (self->disk, "TIMEOUT", "100", NULL), 0);
     //  A store that stops after its first chunk, a fetch that gets no credit
@@ -1329,7 +1242,7 @@ static void
 test_reset (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (THREE_CHUNKS);
+    byte *data = zs_testkit_random (THREE_CHUNKS);
     s_write (self->store, "alice", "movie", 5, data, THREE_CHUNKS, 2, 5);
     //  A store and a fetch in progress
     s_store_begin (self, 121, "alice", "interrupted", 3, THREE_CHUNKS, 1, 3);
@@ -1351,7 +1264,7 @@ test_reset (void **state)
     const byte *chunk = data + ZS_CHUNK_SIZE;
     s_store_chunk (self, 121, 1, chunk, ZS_CHUNK_SIZE, zs_crc32c (0, chunk, ZS_CHUNK_SIZE));
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, THREE_CHUNKS, checksum);
+    zs_testkit_checksum (data, THREE_CHUNKS, checksum);
     s_store_end (self, 121, THREE_CHUNKS, checksum);
     s_fetch_credit (self, 122, 3);
     s_barrier (self);
@@ -1363,7 +1276,7 @@ test_reset (void **state)
     s_store_begin (self, 123, "alice", "after", 4, 1000, 1, 4);
     s_store_chunk (self, 123, 0, data, 1000, zs_crc32c (0, data, 1000));
     s_expect_ack (self, 123, 1);
-    s_checksum (data, 1000, checksum);
+    zs_testkit_checksum (data, 1000, checksum);
     s_store_finish (self, 123, 1000, checksum);
     s_expect_done (self, 123, ZS_STATUS_OK);
     s_assert_content (self->store, "alice", "after", 4, data, 1000, 1, 4);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include "zs_object.h"
+#include "zs_testkit.h"
 
 //  A header buffer with room to spare, so that tests may write past the
 //  end of a well-formed header
@@ -22,16 +23,7 @@ s_put (byte *target, uint64_t value, size_t width)
 static zs_fileinfo_t *
 s_info (const char *user, const char *name, uint64_t version, uint64_t size)
 {
-    zs_fileinfo_t *info = zs_fileinfo_new ();
-    assert_non_null (info);
-    free (info->user);
-    free (info->name);
-    info->user = strdup (user);
-    info->name = strdup (name);
-    assert_non_null (info->user);
-    assert_non_null (info->name);
-    info->version = version;
-    info->size = size;
+    zs_fileinfo_t *info = zs_testkit_info (user, name, version, size);
     info->stamp = 0x0102030405060708ull;
     info->desired = 3;
     for (size_t index = 0; index < ZS_CHECKSUM_SIZE; index++)

@@ -19,10 +19,9 @@
 #include "zs_reader.h"
 #include "zs_scrub.h"
 #include "zs_store.h"
+#include "zs_testkit.h"
 #include "zs_writer.h"
 
-#include <fcntl.h>
-#include <ftw.h>
 #include <sodium.h>
 
 #define COPY_SIZE    5000
@@ -39,15 +38,6 @@ typedef struct {
 } fixture_t;
 
 static int
-s_remove_entry (const char *path, const struct stat *info, int type, struct FTW *walk)
-{
-    (void) info;
-    (void) type;
-    (void) walk;
-    return remove (path);
-}
-
-static int
 s_teardown (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
@@ -57,7 +47,7 @@ s_teardown (void **state)
     zactor_destroy (&self->scrub);
     zs_store_destroy (&self->store);
     zs_proto_destroy (&self->report);
-    int rc = nftw (self->root, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int rc = zs_testkit_folder_remove (self->root);
     free (self);
     return rc;
 }
@@ -69,8 +59,7 @@ s_setup (void **state)
     if (!self)
         return -1;
     *state = self;
-    snprintf (self->root, sizeof (self->root), "/tmp/zs-test-scrub-XXXXXX");
-    if (!mkdtemp (self->root)) {
+    if (!zs_testkit_folder_new (self->root, sizeof (self->root), "scrub")) {
         free (self);
         *state = NULL;
         return -1;
@@ -92,16 +81,9 @@ s_setup (void **state)
 static void
 s_put_copy (fixture_t *self, const char *name, bool damaged)
 {
-    byte data[COPY_SIZE], checksum[ZS_CHECKSUM_SIZE];
-    randombytes_buf (data, sizeof (data));
-    crypto_generichash (checksum, sizeof (checksum), data, sizeof (data), NULL, 0);
-    zs_fileinfo_t *info = zs_fileinfo_new ();
-    free (info->user);
-    free (info->name);
-    info->user = strdup ("alice");
-    info->name = strdup (name);
-    info->version = 1;
-    info->size = COPY_SIZE;
+    byte *data = zs_testkit_random (COPY_SIZE), checksum[ZS_CHECKSUM_SIZE];
+    zs_testkit_checksum (data, COPY_SIZE, checksum);
+    zs_fileinfo_t *info = zs_testkit_info ("alice", name, 1, COPY_SIZE);
     info->desired = 1;
     int status;
     zs_writer_t *writer = zs_writer_new (self->store, info, &status);
@@ -112,21 +94,14 @@ s_put_copy (fixture_t *self, const char *name, bool damaged)
     assert_int_equal (zs_writer_prepare (writer, COPY_SIZE, checksum), ZS_STATUS_OK);
     assert_int_equal (zs_writer_commit (writer), ZS_STATUS_OK);
     zs_writer_destroy (&writer);
-    if (!damaged)
-        return;
-    char key[ZS_OBJECT_KEY_SIZE + 1], relative[ZS_OBJECT_PATH_MAX], path[256];
-    zs_object_key ("alice", name, key);
-    zs_object_copy_path (relative, key, 1);
-    snprintf (path, sizeof (path), "%s/%s", self->data, relative);
-    int fd = open (path, O_RDWR);
-    assert_true (fd >= 0);
-    //  A byte of the content: the header holds the fixed part and the names
-    off_t offset = (off_t) (ZS_OBJECT_FIXED_HEADER + strlen ("alice") + strlen (name) + 1234);
-    byte value;
-    assert_int_equal (pread (fd, &value, 1, offset), 1);
-    value ^= 0xFF;
-    assert_int_equal (pwrite (fd, &value, 1, offset), 1);
-    close (fd);
+    free (data);
+    if (damaged) {
+        char path[256];
+        zs_testkit_copy_path (self->data, "alice", name, 1, path, sizeof (path));
+        //  A byte of the content: the header holds the fixed part and the names
+        zs_testkit_flip_byte (
+            path, (off_t) (ZS_OBJECT_FIXED_HEADER + strlen ("alice") + strlen (name) + 1234));
+    }
 }
 
 static void
@@ -153,17 +128,6 @@ s_reported (fixture_t *self, int timeout)
     return zs_proto_name (self->report);
 }
 
-static size_t
-s_quarantined (fixture_t *self)
-{
-    char path[128];
-    snprintf (path, sizeof (path), "%s/quarantine", self->data);
-    zdir_t *dir = zdir_new (path, NULL);
-    size_t count = dir ? zdir_count (dir) : 0;
-    zdir_destroy (&dir);
-    return count;
-}
-
 static void
 test_damage_found (void **state)
 {
@@ -175,7 +139,9 @@ test_damage_found (void **state)
     assert_non_null (name);
     assert_string_equal (name, "damaged");
     assert_string_not_equal (zs_proto_reason (self->report), "");
-    assert_int_equal (s_quarantined (self), 1);
+    char quarantine[128];
+    snprintf (quarantine, sizeof (quarantine), "%s/quarantine", self->data);
+    assert_int_equal (zs_testkit_entries (quarantine), 1);
     //  The good copy stays where it was, and nothing more is reported
     int status;
     zs_reader_t *reader = zs_reader_new (self->store, "alice", "good", 1, &status);

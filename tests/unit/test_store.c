@@ -15,11 +15,11 @@
 #include "zs_reader.h"
 #include "zs_scan.h"
 #include "zs_store.h"
+#include "zs_testkit.h"
 #include "zs_writer.h"
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <sodium.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -76,22 +76,12 @@ s_prepare_commit (zs_writer_t *writer, uint64_t size, const byte *checksum)
 }
 
 static int
-s_remove_entry (const char *path, const struct stat *info, int type, struct FTW *walk)
-{
-    (void) info;
-    (void) type;
-    (void) walk;
-    return remove (path);
-}
-
-static int
 s_setup (void **state)
 {
     fixture_t *self = (fixture_t *) calloc (1, sizeof (fixture_t));
     if (!self)
         return -1;
-    snprintf (self->root, sizeof (self->root), "/tmp/zs-test-store-XXXXXX");
-    if (!mkdtemp (self->root)) {
+    if (!zs_testkit_folder_new (self->root, sizeof (self->root), "store")) {
         free (self);
         return -1;
     }
@@ -100,7 +90,7 @@ s_setup (void **state)
     *state = self;
     if (!self->store) {
         print_error ("cannot open a store: %s\n", self->error);
-        nftw (self->root, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        zs_testkit_folder_remove (self->root);
         free (self);
         *state = NULL;
         return -1;
@@ -117,7 +107,7 @@ s_teardown (void **state)
     s_direct_refused = false; //  Also when a test failed while it was set
     zs_store_destroy (&self->store);
     zs_store_destroy (&self->other);
-    int rc = nftw (self->root, s_remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    int rc = zs_testkit_folder_remove (self->root);
     free (self);
     return rc;
 }
@@ -135,34 +125,10 @@ static zs_fileinfo_t *
 s_info (const char *user, const char *name, uint64_t version, uint64_t size, uint8_t desired,
         uint64_t stamp)
 {
-    zs_fileinfo_t *info = zs_fileinfo_new ();
-    assert_non_null (info);
-    free (info->user);
-    free (info->name);
-    info->user = strdup (user);
-    info->name = strdup (name);
-    assert_non_null (info->user);
-    assert_non_null (info->name);
-    info->version = version;
-    info->size = size;
+    zs_fileinfo_t *info = zs_testkit_info (user, name, version, size);
     info->desired = desired;
     info->stamp = stamp;
     return info;
-}
-
-static byte *
-s_random (size_t size)
-{
-    byte *data = (byte *) malloc (size + 1);
-    assert_non_null (data);
-    randombytes_buf (data, size);
-    return data;
-}
-
-static void
-s_checksum (const byte *data, size_t size, byte *checksum)
-{
-    crypto_generichash (checksum, ZS_CHECKSUM_SIZE, data, size, NULL, 0);
 }
 
 //  Writes a whole copy of info (its size a hint) through a writer; returns
@@ -188,7 +154,7 @@ s_write_info (zs_store_t *store, zs_fileinfo_t *info, const byte *data, size_t s
     }
     if (status == ZS_STATUS_OK) {
         byte checksum[ZS_CHECKSUM_SIZE];
-        s_checksum (data, size, checksum);
+        zs_testkit_checksum (data, size, checksum);
         status = s_prepare_commit (writer, size, checksum);
     }
     zs_writer_destroy (&writer);
@@ -220,7 +186,7 @@ s_assert_content (zs_store_t *store, const char *user, const char *name, uint64_
     assert_int_equal (info->size, size);
     assert_int_equal (info->flags, 0);
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, size, checksum);
+    zs_testkit_checksum (data, size, checksum);
     assert_memory_equal (info->checksum, checksum, ZS_CHECKSUM_SIZE);
     uint32_t chunks = zs_reader_chunks (reader);
     assert_int_equal (chunks, zs_object_chunks (size));
@@ -260,27 +226,6 @@ s_open_status (zs_store_t *store, const char *user, const char *name, uint64_t v
     return status;
 }
 
-//  Absolute path of a copy, or of a tombstone
-static void
-s_copy_path (fixture_t *self, const char *user, const char *name, uint64_t version, char *path,
-             size_t size)
-{
-    char key[ZS_OBJECT_KEY_SIZE + 1], relative[ZS_OBJECT_PATH_MAX];
-    zs_object_key (user, name, key);
-    zs_object_copy_path (relative, key, version);
-    snprintf (path, size, "%s/%s", self->data, relative);
-}
-
-static void
-s_tombstone_path (fixture_t *self, const char *user, const char *name, uint64_t version, char *path,
-                  size_t size)
-{
-    char key[ZS_OBJECT_KEY_SIZE + 1], relative[ZS_OBJECT_PATH_MAX];
-    zs_object_key (user, name, key);
-    zs_object_tombstone_path (relative, key, version);
-    snprintf (path, size, "%s/%s", self->data, relative);
-}
-
 static uint64_t
 s_file_size (const char *path)
 {
@@ -302,39 +247,7 @@ s_entries (fixture_t *self, const char *folder)
 {
     char path[256];
     snprintf (path, sizeof (path), "%s/%s", self->data, folder);
-    DIR *dir = opendir (path);
-    assert_non_null (dir);
-    size_t count = 0;
-    struct dirent *entry;
-    while ((entry = readdir (dir)))
-        if (strneq (entry->d_name, ".") && strneq (entry->d_name, ".."))
-            count++;
-    closedir (dir);
-    return count;
-}
-
-//  Regular files anywhere below path
-static size_t
-s_files_below (const char *path)
-{
-    DIR *dir = opendir (path);
-    assert_non_null (dir);
-    size_t count = 0;
-    struct dirent *entry;
-    while ((entry = readdir (dir))) {
-        if (streq (entry->d_name, ".") || streq (entry->d_name, ".."))
-            continue;
-        char child[512];
-        snprintf (child, sizeof (child), "%s/%s", path, entry->d_name);
-        struct stat info;
-        assert_int_equal (lstat (child, &info), 0);
-        if (S_ISDIR (info.st_mode))
-            count += s_files_below (child);
-        else
-            count++;
-    }
-    closedir (dir);
-    return count;
+    return zs_testkit_entries (path);
 }
 
 static size_t
@@ -342,28 +255,7 @@ s_files_in (fixture_t *self, const char *folder)
 {
     char path[256];
     snprintf (path, sizeof (path), "%s/%s", self->data, folder);
-    return s_files_below (path);
-}
-
-//  Sum of the sizes of the regular files below objects/
-static uint64_t
-s_bytes_below (const char *path)
-{
-    DIR *dir = opendir (path);
-    assert_non_null (dir);
-    uint64_t bytes = 0;
-    struct dirent *entry;
-    while ((entry = readdir (dir))) {
-        if (streq (entry->d_name, ".") || streq (entry->d_name, ".."))
-            continue;
-        char child[512];
-        snprintf (child, sizeof (child), "%s/%s", path, entry->d_name);
-        struct stat info;
-        assert_int_equal (lstat (child, &info), 0);
-        bytes += S_ISDIR (info.st_mode) ? s_bytes_below (child) : (uint64_t) info.st_size;
-    }
-    closedir (dir);
-    return bytes;
+    return zs_testkit_files_below (path, NULL);
 }
 
 static void
@@ -372,8 +264,9 @@ s_assert_counters (fixture_t *self, uint64_t files)
     char objects[256];
     snprintf (objects, sizeof (objects), "%s/objects", self->data);
     assert_int_equal (zs_store_files (self->store), files);
-    assert_int_equal (s_files_below (objects), files);
-    assert_int_equal (zs_store_used (self->store), s_bytes_below (objects));
+    uint64_t bytes = 0;
+    assert_int_equal (zs_testkit_files_below (objects, &bytes), files);
+    assert_int_equal (zs_store_used (self->store), bytes);
 }
 
 static void
@@ -541,7 +434,7 @@ test_write_read_sizes (void **state)
     enum { SIZES = sizeof (sizes) / sizeof (sizes[0]) };
     byte *data[SIZES];
     for (size_t index = 0; index < SIZES; index++) {
-        data[index] = s_random (sizes[index]);
+        data[index] = zs_testkit_random (sizes[index]);
         char name[32];
         snprintf (name, sizeof (name), "file-%zu", sizes[index]);
         assert_int_equal (s_write (self->store, "alice", name, 1000 + index, data[index],
@@ -565,7 +458,7 @@ test_write_read_sizes (void **state)
         //  The file on disk is header, content and CRCs; a large copy's
         //  header fills a block
         char path[256];
-        s_copy_path (self, "alice", name, 1000 + index, path, sizeof (path));
+        zs_testkit_copy_path (self->data, "alice", name, 1000 + index, path, sizeof (path));
         size_t header_size = sizes[index] >= ZS_WRITER_DIRECT_MIN
                                  ? ZS_OBJECT_ALIGNED
                                  : ZS_OBJECT_FIXED_HEADER + 5 + strlen (name);
@@ -591,13 +484,13 @@ test_write_unannounced (void **state)
     //  A put from a pipe says no size: its copy has the tight header, however
     //  large it turns out
     size_t size = ZS_WRITER_DIRECT_MIN + ZS_CHUNK_SIZE / 3;
-    byte *data = s_random (size);
+    byte *data = zs_testkit_random (size);
     assert_int_equal (
         s_write_info (self->store, s_info ("alice", "piped", 1, UINT64_MAX, 1, 1), data, size),
         ZS_STATUS_OK);
     s_assert_content (self->store, "alice", "piped", 1, data, size);
     char path[256];
-    s_copy_path (self, "alice", "piped", 1, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", "piped", 1, path, sizeof (path));
     assert_int_equal (s_file_size (path), ZS_OBJECT_FIXED_HEADER + strlen ("alice")
                                               + strlen ("piped") + size
                                               + 4 * zs_object_chunks (size));
@@ -620,7 +513,7 @@ test_direct_refused (void **state)
     close (fd);
     unlink (probe);
     size_t size = ZS_WRITER_DIRECT_MIN + ZS_CHUNK_SIZE / 2 + 123;
-    byte *data = s_random (size);
+    byte *data = zs_testkit_random (size);
     s_direct_refused = true;
     s_direct_refusals = 0;
     assert_int_equal (s_write (self->store, "alice", "refused", 1, data, size, 2, 5), ZS_STATUS_OK);
@@ -630,7 +523,7 @@ test_direct_refused (void **state)
     assert_int_equal (write_refusals, 1);
     assert_int_equal (s_direct_refusals, 2);
     char path[256];
-    s_copy_path (self, "alice", "refused", 1, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", "refused", 1, path, sizeof (path));
     assert_int_equal (s_file_size (path), ZS_OBJECT_ALIGNED + size + 4 * zs_object_chunks (size));
     s_direct_done = 0;
     s_assert_content (self->store, "alice", "refused", 1, data, size);
@@ -642,13 +535,13 @@ static void
 test_counters (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (3000);
+    byte *data = zs_testkit_random (3000);
     assert_int_equal (s_write (self->store, "alice", "a", 1, data, 1000, 2, 1), 0);
     assert_int_equal (s_write (self->store, "alice", "a", 2, data, 2000, 2, 1), 0);
     assert_int_equal (s_write (self->store, "bob", "a", 1, data, 3000, 2, 1), 0);
     s_assert_counters (self, 3);
     char path[256];
-    s_copy_path (self, "alice", "a", 2, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", "a", 2, path, sizeof (path));
     uint64_t size = s_file_size (path);
     uint64_t used = zs_store_used (self->store);
 
@@ -699,7 +592,7 @@ test_writer_wrong_crc (void **state)
     assert_int_equal (zs_writer_append (writer, 0, data, sizeof (data), crc), ZS_STATUS_OK);
     assert_int_equal (zs_writer_chunks (writer), 1);
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, sizeof (data), checksum);
+    zs_testkit_checksum (data, sizeof (data), checksum);
     assert_int_equal (s_prepare_commit (writer, sizeof (data), checksum), ZS_STATUS_OK);
     zs_writer_destroy (&writer);
     s_assert_content (self->store, "alice", "crc", 1, data, sizeof (data));
@@ -710,7 +603,7 @@ static void
 test_writer_out_of_order (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (3 * ZS_CHUNK_SIZE);
+    byte *data = zs_testkit_random (3 * ZS_CHUNK_SIZE);
     zs_fileinfo_t *info = s_info ("alice", "order", 1, UINT64_MAX, 1, 1);
     int status;
     zs_writer_t *writer = zs_writer_new (self->store, info, &status);
@@ -735,7 +628,7 @@ test_writer_out_of_order (void **state)
         zs_writer_append (writer, 2, data + 2 * ZS_CHUNK_SIZE, ZS_CHUNK_SIZE, crcs[2]),
         ZS_STATUS_OK);
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, 3 * ZS_CHUNK_SIZE, checksum);
+    zs_testkit_checksum (data, 3 * ZS_CHUNK_SIZE, checksum);
     assert_int_equal (s_prepare_commit (writer, 3 * ZS_CHUNK_SIZE, checksum), ZS_STATUS_OK);
     //  Nothing more after the end
     assert_int_equal (zs_writer_append (writer, 3, data, 10, zs_crc32c (0, data, 10)),
@@ -753,7 +646,7 @@ static void
 test_writer_after_short_chunk (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (ZS_CHUNK_SIZE + 1);
+    byte *data = zs_testkit_random (ZS_CHUNK_SIZE + 1);
     zs_fileinfo_t *info = s_info ("alice", "short", 1, UINT64_MAX, 1, 1);
     int status;
     zs_writer_t *writer = zs_writer_new (self->store, info, &status);
@@ -774,7 +667,7 @@ test_writer_after_short_chunk (void **state)
         ZS_STATUS_BAD_REQUEST);
     assert_int_equal (zs_writer_chunks (writer), 1);
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, 100, checksum);
+    zs_testkit_checksum (data, 100, checksum);
     assert_int_equal (s_prepare_commit (writer, 100, checksum), ZS_STATUS_OK);
     zs_writer_destroy (&writer);
     s_assert_content (self->store, "alice", "short", 1, data, 100);
@@ -795,7 +688,7 @@ test_writer_commit_wrong_size (void **state)
     assert_int_equal (zs_writer_append (writer, 0, data, 100, zs_crc32c (0, data, 100)),
                       ZS_STATUS_OK);
     byte checksum[ZS_CHECKSUM_SIZE];
-    s_checksum (data, sizeof (data), checksum);
+    zs_testkit_checksum (data, sizeof (data), checksum);
     assert_int_equal (s_prepare_commit (writer, 99, checksum), ZS_STATUS_BAD_REQUEST);
     assert_non_null (strstr (zs_writer_reason (writer), "99"));
     assert_int_equal (s_prepare_commit (writer, 101, checksum), ZS_STATUS_BAD_REQUEST);
@@ -815,7 +708,7 @@ static void
 test_writer_abandoned (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (2 * ZS_CHUNK_SIZE);
+    byte *data = zs_testkit_random (2 * ZS_CHUNK_SIZE);
     assert_int_equal (s_write (self->store, "alice", "there", 1, data, 10, 1, 1), 0);
     uint64_t used = zs_store_used (self->store);
     zs_fileinfo_t *info = s_info ("alice", "abandoned", 1, 2 * ZS_CHUNK_SIZE, 1, 1);
@@ -857,7 +750,7 @@ static void
 test_writer_capacity (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (4000);
+    byte *data = zs_testkit_random (4000);
     zs_store_set_capacity (self->store, 1000);
     assert_int_equal (zs_store_capacity (self->store), 1000);
     assert_int_equal (zs_store_free (self->store), 1000);
@@ -908,7 +801,7 @@ static void
 test_writer_capacity_in_progress (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (ZS_CHUNK_SIZE);
+    byte *data = zs_testkit_random (ZS_CHUNK_SIZE);
     uint32_t crc = zs_crc32c (0, data, ZS_CHUNK_SIZE);
     zs_store_set_capacity (self->store, ZS_CHUNK_SIZE + ZS_CHUNK_SIZE / 2);
     zs_fileinfo_t *info = s_info ("alice", "stream", 1, UINT64_MAX, 1, 1);
@@ -950,10 +843,10 @@ test_reader_missing (void **state)
 static void
 s_assert_flip_caught (fixture_t *self, const char *name, size_t size, size_t header_size)
 {
-    byte *data = s_random (size);
+    byte *data = zs_testkit_random (size);
     assert_int_equal (s_write (self->store, "alice", name, 1, data, size, 1, 1), 0);
     char path[256];
-    s_copy_path (self, "alice", name, 1, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", name, 1, path, sizeof (path));
     assert_int_equal (s_file_size (path), header_size + size + 4 * zs_object_chunks (size));
 
     int fd = open (path, O_RDWR);
@@ -1006,10 +899,10 @@ static void
 test_reader_damaged_file (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (ZS_CHUNK_SIZE + 10);
+    byte *data = zs_testkit_random (ZS_CHUNK_SIZE + 10);
     assert_int_equal (s_write (self->store, "alice", "cut", 1, data, ZS_CHUNK_SIZE + 10, 1, 1), 0);
     char path[256];
-    s_copy_path (self, "alice", "cut", 1, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", "cut", 1, path, sizeof (path));
     uint64_t size = s_file_size (path);
     //  One byte short, or longer than it should be
     assert_int_equal (truncate (path, (off_t) size - 1), 0);
@@ -1025,12 +918,12 @@ test_reader_damaged_file (void **state)
     //  A well-formed copy of another file in this one's place
     assert_int_equal (s_write (self->store, "alice", "other", 1, data, 10, 1, 1), 0);
     char other[256];
-    s_copy_path (self, "alice", "other", 1, other, sizeof (other));
+    zs_testkit_copy_path (self->data, "alice", "other", 1, other, sizeof (other));
     assert_int_equal (rename (other, path), 0);
     assert_int_equal (s_open_status (self->store, "alice", "cut", 1), ZS_STATUS_CORRUPT);
     //  The right file under another version's name
     assert_int_equal (s_write (self->store, "alice", "cut", 2, data, 10, 1, 1), 0);
-    s_copy_path (self, "alice", "cut", 2, other, sizeof (other));
+    zs_testkit_copy_path (self->data, "alice", "cut", 2, other, sizeof (other));
     assert_int_equal (rename (other, path), 0);
     assert_int_equal (s_open_status (self->store, "alice", "cut", 1), ZS_STATUS_CORRUPT);
     free (data);
@@ -1058,7 +951,7 @@ static void
 test_delete_older (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (5000);
+    byte *data = zs_testkit_random (5000);
     for (uint64_t version = 1; version <= 4; version++)
         assert_int_equal (
             s_write (self->store, "alice", "doc", version, data, 1000 * version, 1, 1), 0);
@@ -1068,13 +961,13 @@ test_delete_older (void **state)
     assert_int_equal (s_write (self->store, "bob", "doc", 1, data, 20, 1, 1), 0);
     s_assert_counters (self, 6);
     char path[256];
-    s_copy_path (self, "alice", "doc", 3, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", "doc", 3, path, sizeof (path));
     uint64_t leaf_entries = 0;
     {
         char leaf[256];
         snprintf (leaf, sizeof (leaf), "%s", path);
         *strrchr (leaf, '/') = 0;
-        leaf_entries = s_files_below (leaf);
+        leaf_entries = zs_testkit_files_below (leaf, NULL);
     }
     assert_int_equal (leaf_entries, 5);
 
@@ -1129,7 +1022,7 @@ static void
 test_delete_tombstone (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (100);
+    byte *data = zs_testkit_random (100);
     assert_int_equal (s_write (self->store, "alice", "gone", 1, data, 100, 1, 1), 0);
     assert_int_equal (s_write (self->store, "alice", "gone", 2, data, 50, 1, 1), 0);
     assert_int_equal (s_write (self->store, "alice", "stays", 1, data, 30, 1, 1), 0);
@@ -1138,7 +1031,7 @@ test_delete_tombstone (void **state)
     s_assert_counters (self, 1);
     assert_int_equal (s_entries (self, "tombstones"), 1);
     char path[256];
-    s_tombstone_path (self, "alice", "gone", 5, path, sizeof (path));
+    zs_testkit_tombstone_path (self->data, "alice", "gone", 5, path, sizeof (path));
     assert_true (s_exists (path));
 
     zs_scan_t *scan = zs_scan_new (self->store, true);
@@ -1204,10 +1097,10 @@ test_set_replicas (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
     size_t size = ZS_CHUNK_SIZE + 5;
-    byte *data = s_random (size);
+    byte *data = zs_testkit_random (size);
     assert_int_equal (s_write (self->store, "alice", "count", 1, data, size, 2, 10), 0);
     char path[256];
-    s_copy_path (self, "alice", "count", 1, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", "count", 1, path, sizeof (path));
     uint64_t disk_size = s_file_size (path);
     struct stat before;
     assert_int_equal (stat (path, &before), 0);
@@ -1264,7 +1157,7 @@ test_quarantine (void **state)
     assert_int_equal (s_write (self->store, "alice", "bad", 2, data, 10, 1, 1), 0);
     s_assert_counters (self, 2);
     char path[256];
-    s_copy_path (self, "alice", "bad", 1, path, sizeof (path));
+    zs_testkit_copy_path (self->data, "alice", "bad", 1, path, sizeof (path));
     uint64_t disk_size = s_file_size (path);
     uint64_t used = zs_store_used (self->store);
 
@@ -1327,7 +1220,7 @@ static void
 test_scan_reports_everything (void **state)
 {
     fixture_t *self = (fixture_t *) *state;
-    byte *data = s_random (4096);
+    byte *data = zs_testkit_random (4096);
     zhashx_t *expected = zhashx_new ();
     assert_non_null (expected);
     zhashx_set_destructor (expected, s_free_item);
@@ -1350,7 +1243,7 @@ test_scan_reports_everything (void **state)
                 record->size = size;
                 record->desired = desired;
                 record->stamp = stamp;
-                s_checksum (data, size, record->checksum);
+                zs_testkit_checksum (data, size, record->checksum);
                 char *id = zsys_sprintf ("%s|%s|%" PRIu64, users[user], file, version);
                 assert_int_equal (zhashx_insert (expected, id, record), 0);
                 zstr_free (&id);
@@ -1393,7 +1286,8 @@ test_scan_reports_everything (void **state)
             int number = atoi (info->name + strlen ("removed-"));
             snprintf (pending, sizeof (pending), "b%d,b%d", number, number + 10);
             assert_string_equal (info->buckets, pending);
-            s_tombstone_path (self, info->user, info->name, info->version, path, sizeof (path));
+            zs_testkit_tombstone_path (self->data, info->user, info->name, info->version, path,
+                                       sizeof (path));
         }
         else {
             assert_int_equal (info->flags, 0);
@@ -1402,7 +1296,8 @@ test_scan_reports_everything (void **state)
             assert_int_equal (info->stamp, record->stamp);
             assert_memory_equal (info->checksum, record->checksum, ZS_CHECKSUM_SIZE);
             assert_string_equal (info->buckets, "");
-            s_copy_path (self, info->user, info->name, info->version, path, sizeof (path));
+            zs_testkit_copy_path (self->data, info->user, info->name, info->version, path,
+                                  sizeof (path));
         }
         assert_int_equal (disk_size, s_file_size (path));
         zstr_free (&id);
@@ -1463,15 +1358,15 @@ test_scan_quarantines_garbage (void **state)
     s_write_file (garbage, data, sizeof (data));
     //  A well-formed copy under another key's name
     char moved[256], misplaced[320];
-    s_copy_path (self, "alice", "moved", 1, moved, sizeof (moved));
+    zs_testkit_copy_path (self->data, "alice", "moved", 1, moved, sizeof (moved));
     snprintf (misplaced, sizeof (misplaced), "%s/abcd1111111111111111111111111111.0000000000000001",
               folder);
     assert_int_equal (rename (moved, misplaced), 0);
     //  A tombstone among the copies, where its copy would be
     assert_int_equal (zs_store_delete (self->store, "alice", "dead", 3, "b2"), 0);
     char tombstone[256], stray[256], leaf[256], key[ZS_OBJECT_KEY_SIZE + 1];
-    s_tombstone_path (self, "alice", "dead", 3, tombstone, sizeof (tombstone));
-    s_copy_path (self, "alice", "dead", 3, stray, sizeof (stray));
+    zs_testkit_tombstone_path (self->data, "alice", "dead", 3, tombstone, sizeof (tombstone));
+    zs_testkit_copy_path (self->data, "alice", "dead", 3, stray, sizeof (stray));
     snprintf (leaf, sizeof (leaf), "%s", stray);
     *strrchr (leaf, '/') = 0;
     assert_int_equal (zsys_dir_create ("%s", leaf), 0);
@@ -1526,7 +1421,7 @@ test_longest_names (void **state)
     name[ZS_NAME_MAX] = 0;
     memset (pending, 'b', ZS_TEXT_MAX);
     pending[ZS_TEXT_MAX] = 0;
-    byte *data = s_random (ZS_CHUNK_SIZE + 3);
+    byte *data = zs_testkit_random (ZS_CHUNK_SIZE + 3);
     assert_int_equal (s_write (self->store, user, name, 1, data, ZS_CHUNK_SIZE + 3, 4, 9), 0);
     s_assert_content (self->store, user, name, 1, data, ZS_CHUNK_SIZE + 3);
     //  The longest tombstone: longest names, longest list of buckets
@@ -1625,7 +1520,8 @@ test_path_like_names (void **state)
             char line[128];
             snprintf (line, sizeof (line), "%s|%s|%zu|0|", users[user], names[index], index + 1);
             assert_non_null (zlistx_find (records, line));
-            s_copy_path (self, users[user], names[index], index + 1, path, sizeof (path));
+            zs_testkit_copy_path (self->data, users[user], names[index], index + 1, path,
+                                  sizeof (path));
             assert_true (s_exists (path));
         }
     zlistx_destroy (&records);
