@@ -45,6 +45,7 @@
 //  gateway's 16 MiB cache holds, so that most gets go to a bucket
 #define UNDER_PUT_FILES 32768
 #define UNDER_PUT_QUICK 2048
+#define REMOVE_CLIENTS  16 //  Removals in flight when a run cleans up
 //  Hops of the messages whose rates bound a get: a small get's content
 //  crosses 4 sockets (request to the gateway, to a bucket, chunk back to
 //  the gateway, to the client); a large get's chunks cross 2
@@ -151,7 +152,8 @@ s_usage (FILE *file)
              "  --replicas LIST         replica counts of the small and large runs (default\n"
              "                          1,3); small gets under a large put use 3\n"
              "  --json FILE             write the results as JSON\n"
-             "  --keep                  keep the temporary folder and the cluster's logs\n"
+             "  --keep                  keep the temporary folder and the cluster's logs;\n"
+             "                          with -g, the files put (else removed at the end)\n"
              "  -h, --help              this help\n"
              "\n"
              "Exit status: 0 when every measurement ran and read back what it wrote, 1 when\n"
@@ -641,6 +643,18 @@ s_small (bench_t *bench)
 //  --------------------------------------------------------------------------
 //  Large files
 
+//  The name of a large file of the run: its replica count (0 for the one
+//  put under small gets) and round. A name for each round: an overwrite
+//  would set the buckets deleting the last one during the next measurement.
+static void
+s_large_name (bench_t *bench, int replicas, uint64_t round, char *name, size_t size)
+{
+    if (replicas)
+        snprintf (name, size, "%s/large-r%d-%" PRIu64, bench->prefix, replicas, round);
+    else
+        snprintf (name, size, "%s/large-under-%" PRIu64, bench->prefix, round);
+}
+
 static zs_client_t *
 s_client (bench_t *bench)
 {
@@ -704,8 +718,7 @@ s_under_put (bench_t *bench, zs_bigfile_t *file, zs_samples_t *p99)
     zs_load_t *load = s_load (bench, 3);
     for (uint64_t round = 1; round <= options->rounds; round++) {
         background_t background = { bench, file, "", 0, -1, 0 };
-        snprintf (background.name, sizeof (background.name), "%s/large-under-%" PRIu64,
-                  bench->prefix, round);
+        s_large_name (bench, 0, round, background.name, sizeof (background.name));
         pthread_t thread;
         if (pthread_create (&thread, NULL, s_background_put, &background))
             return -1;
@@ -758,10 +771,8 @@ s_large (bench_t *bench)
     for (size_t kind = 0; rc == 0 && kind < options->replica_kinds; kind++) {
         int replicas = options->replicas[kind];
         for (uint64_t round = 1; rc == 0 && round <= options->rounds; round++) {
-            //  A name for each round: an overwrite would set the buckets
-            //  deleting the last one during the next measurement
             char name[128];
-            snprintf (name, sizeof (name), "%s/large-r%d-%" PRIu64, bench->prefix, replicas, round);
+            s_large_name (bench, replicas, round, name, sizeof (name));
             double seconds;
             if (zs_bigfile_put (file, client, name, (uint8_t) replicas, &seconds)) {
                 rc = s_run_failed (bench, "large put", zs_bigfile_error (file));
@@ -901,6 +912,42 @@ s_own_folder (void)
     return strdup (dirname (path));
 }
 
+//  With -g, the files the run put are removed from the cluster it measured
+//  (a local cluster goes with its folder). 0, or -1 when some stayed.
+static int
+s_remove_files (bench_t *bench)
+{
+    options_t *options = bench->options;
+    if (!options->endpoint || options->keep)
+        return 0;
+    s_progress (bench, "removing the files of this run from %s", options->endpoint);
+    int rc = 0;
+    for (size_t replicas = 0; replicas <= ZS_REPLICAS_MAX; replicas++) {
+        zs_load_t *load = bench->loads[replicas];
+        if (load && zs_load_remove (load, REMOVE_CLIENTS)) {
+            fprintf (stderr, "zstore-bench: %s\n", zs_load_error (load));
+            rc = -1;
+        }
+    }
+    zs_client_t *client = s_client (bench);
+    if (!client)
+        return -1;
+    //  Whichever large files the run got to put; the others are not found
+    for (size_t kind = 0; kind <= options->replica_kinds; kind++)
+        for (uint64_t round = 1; round <= options->rounds; round++) {
+            char name[128];
+            s_large_name (bench, kind < options->replica_kinds ? options->replicas[kind] : 0, round,
+                          name, sizeof (name));
+            if (zs_client_remove (client, name)
+                && zs_client_status_code (client) != ZS_STATUS_NOT_FOUND) {
+                fprintf (stderr, "zstore-bench: remove %s: %s\n", name, zs_client_error (client));
+                rc = -1;
+            }
+        }
+    zs_client_destroy (&client);
+    return rc;
+}
+
 //  Starts a local cluster with its data and logs in the folder name of the
 //  scratch folder
 static int
@@ -1018,6 +1065,11 @@ main (int argc, char *argv[])
         zs_scratch_keep (bench.scratch);
     s_machine (&bench);
     rc = s_bench (&bench) == 0 && !zsys_interrupted ? 0 : EXIT_FAILED;
+    if (rc == 0 && s_remove_files (&bench))
+        rc = EXIT_FAILED;
+    if (rc && options.endpoint && !options.keep)
+        fprintf (stderr, "zstore-bench: files of this run may stay on %s, named %s/...\n",
+                 options.endpoint, bench.prefix);
     for (size_t replicas = 0; replicas <= ZS_REPLICAS_MAX; replicas++)
         zs_load_destroy (&bench.loads[replicas]);
     zs_cluster_destroy (&bench.cluster);

@@ -1,4 +1,5 @@
-/*  zs_load - many small files put and got at once through the client library
+/*  zs_load - many small files put, got and removed at once through the client
+    library
  */
 
 #include "zs_load.h"
@@ -35,11 +36,15 @@ struct _zs_load_t {
     char error[512];
 };
 
+//  What the threads of a run do
+typedef enum { RUN_PUT, RUN_GET, RUN_REMOVE } run_t;
+
 //  One thread of a run, and its client
 typedef struct {
     zs_load_t *load;
     int index;
-    bool put;
+    int clients; //  Threads of the run
+    run_t run;
     size_t depth; //  Gets in flight at once on its client
     atomic_int *stop;
     pthread_barrier_t *barrier; //  Twice: all ready, then go
@@ -181,6 +186,23 @@ s_put_files (worker_t *worker, zs_client_t *client, int fd, byte *content)
         }
         worker->operations++;
         worker->finished = end;
+    }
+}
+
+//  Removes its share of the set: every clients-th file from its index
+static void
+s_remove_files (worker_t *worker, zs_client_t *client)
+{
+    zs_load_t *self = worker->load;
+    size_t index = (size_t) worker->index;
+    for (; index < self->name_count && s_going (worker); index += (size_t) worker->clients) {
+        if (zs_client_remove (client, self->names[index])
+            && zs_client_status_code (client) != ZS_STATUS_NOT_FOUND) {
+            s_fail (self, "remove %s: %s", self->names[index], zs_client_error (client));
+            break;
+        }
+        worker->operations++;
+        worker->finished = s_now ();
     }
 }
 
@@ -347,10 +369,12 @@ s_worker (void *arg)
     pthread_barrier_wait (worker->barrier);
     worker->finished = self->start;
     if (!atomic_load (&self->failed)) {
-        if (worker->put)
+        if (worker->run == RUN_PUT)
             s_put_files (worker, client, fd, content);
-        else
+        else if (worker->run == RUN_GET)
             s_get_files (worker, client, worker->depth, expected);
+        else
+            s_remove_files (worker, client);
     }
     zs_client_destroy (&client);
     if (fd >= 0)
@@ -361,11 +385,11 @@ s_worker (void *arg)
 }
 
 static int
-s_run (zs_load_t *self, bool put, int in_flight, double seconds, atomic_int *stop)
+s_run (zs_load_t *self, run_t run, int in_flight, double seconds, atomic_int *stop)
 {
     assert (in_flight > 0 && in_flight <= CLIENTS_MAX);
-    //  A put waits alone on its client; gets share a few
-    int clients = put || in_flight < GET_CLIENTS ? in_flight : GET_CLIENTS;
+    //  A put or a removal waits alone on its client; gets share a few
+    int clients = run != RUN_GET || in_flight < GET_CLIENTS ? in_flight : GET_CLIENTS;
     worker_t *workers = (worker_t *) calloc ((size_t) clients, sizeof (worker_t));
     pthread_t *threads = (pthread_t *) calloc ((size_t) clients, sizeof (pthread_t));
     if (!workers || !threads) {
@@ -386,7 +410,8 @@ s_run (zs_load_t *self, bool put, int in_flight, double seconds, atomic_int *sto
         worker_t *worker = &workers[index];
         worker->load = self;
         worker->index = index;
-        worker->put = put;
+        worker->clients = clients;
+        worker->run = run;
         worker->depth = (size_t) (in_flight / clients + (index < in_flight % clients));
         worker->stop = stop;
         worker->barrier = &barrier;
@@ -419,12 +444,17 @@ s_run (zs_load_t *self, bool put, int in_flight, double seconds, atomic_int *sto
     pthread_barrier_destroy (&barrier);
     free (workers);
     free (threads);
-    if (put)
+    if (run == RUN_PUT)
         self->runs++;
+    if (run == RUN_REMOVE && !atomic_load (&self->failed)) {
+        for (size_t index = 0; index < self->name_count; index++)
+            free (self->names[index]);
+        self->name_count = 0;
+    }
     self->seconds = finished - self->start;
     if (!atomic_load (&self->failed) && zsys_interrupted)
         s_fail (self, "interrupted");
-    if (!atomic_load (&self->failed) && self->operations == 0)
+    if (!atomic_load (&self->failed) && self->operations == 0 && run != RUN_REMOVE)
         s_fail (self, "no operation finished in %.1f s", seconds);
     return atomic_load (&self->failed) ? -1 : 0;
 }
@@ -433,14 +463,22 @@ int
 zs_load_put (zs_load_t *self, int in_flight, double seconds)
 {
     assert (self);
-    return s_run (self, true, in_flight, seconds, NULL);
+    return s_run (self, RUN_PUT, in_flight, seconds, NULL);
 }
 
 int
 zs_load_get (zs_load_t *self, int in_flight, double seconds, atomic_int *stop)
 {
     assert (self);
-    return s_run (self, false, in_flight, seconds, stop);
+    return s_run (self, RUN_GET, in_flight, seconds, stop);
+}
+
+int
+zs_load_remove (zs_load_t *self, int in_flight)
+{
+    assert (self);
+    //  Every file, however long it takes
+    return self->name_count ? s_run (self, RUN_REMOVE, in_flight, 86400, NULL) : 0;
 }
 
 uint64_t

@@ -1,12 +1,15 @@
-/*  zs_load - many small files put and got at once through the client library
+/*  zs_load - many small files put, got and removed at once through the client
+    library
 
     A set of small files on one gateway, and timed runs over it with some
     number of requests in flight. A put run stores new files into the set
     from as many threads, each with a client of its own (a client is not to
     be shared between threads) and one put in flight at a time. A get run
     reads files of the set at random and checks every byte, all its gets in
-    flight together on one client (zs_client_get_many). A run gives the operations done, their rate
-   and latencies; any failure ends it, as the figures of a run that failed mean nothing.
+    flight together on one client (zs_client_get_many). A removal takes the
+    whole set away, each thread a share. A run gives the operations done,
+    their rate and latencies; any failure ends it, as the figures of a run
+    that failed mean nothing.
 */
 
 #ifndef ZS_LOAD_H_INCLUDED
@@ -27,7 +30,7 @@ typedef struct _zs_load_t zs_load_t;
 zs_load_t *zs_load_new (const char *endpoint, const char *user, const char *prefix,
                         uint8_t replicas, size_t size);
 
-//  Destroy the set (the files stay on the gateway)
+//  Destroy the set (the files stay on the gateway: see zs_load_remove)
 void zs_load_destroy (zs_load_t **self_p);
 
 //  How long a client waits for the gateway, in ms (default 60000)
@@ -41,6 +44,10 @@ int zs_load_put (zs_load_t *self, int in_flight, double seconds);
 //  content, for seconds or until stop (when not NULL) becomes non-zero. 0
 //  or -1.
 int zs_load_get (zs_load_t *self, int in_flight, double seconds, atomic_int *stop);
+
+//  Removes every file of the set, in_flight at once; a file already gone
+//  is no failure. 0, or -1 (the set is then as it was).
+int zs_load_remove (zs_load_t *self, int in_flight);
 
 //  Of the last run: operations done, per second, and the latency at a
 //  percentile, in ms
