@@ -148,8 +148,10 @@ static bool
 s_going (worker_t *worker)
 {
     zs_load_t *self = worker->load;
+    //  A stop counts once the worker has done something: the run it ends
+    //  may have begun after what it waited for
     return !atomic_load (&self->failed) && !zsys_interrupted && s_now () < self->until
-           && !(worker->stop && atomic_load (worker->stop));
+           && !(worker->stop && atomic_load (worker->stop) && worker->operations > 0);
 }
 
 static void
@@ -446,14 +448,14 @@ s_run (zs_load_t *self, run_t run, int in_flight, double seconds, atomic_int *st
     free (threads);
     if (run == RUN_PUT)
         self->runs++;
+    self->seconds = finished - self->start;
+    if (!atomic_load (&self->failed) && zsys_interrupted)
+        s_fail (self, "interrupted");
     if (run == RUN_REMOVE && !atomic_load (&self->failed)) {
         for (size_t index = 0; index < self->name_count; index++)
             free (self->names[index]);
         self->name_count = 0;
     }
-    self->seconds = finished - self->start;
-    if (!atomic_load (&self->failed) && zsys_interrupted)
-        s_fail (self, "interrupted");
     if (!atomic_load (&self->failed) && self->operations == 0 && run != RUN_REMOVE)
         s_fail (self, "no operation finished in %.1f s", seconds);
     return atomic_load (&self->failed) ? -1 : 0;

@@ -41,8 +41,8 @@ void zs_load_set_timeout (zs_load_t *self, int64_t timeout);
 int zs_load_put (zs_load_t *self, int in_flight, double seconds);
 
 //  Gets files of the set at random, in_flight at once, checking their
-//  content, for seconds or until stop (when not NULL) becomes non-zero. 0
-//  or -1.
+//  content, for seconds or until stop (when not NULL) becomes non-zero and
+//  each client has got a file. 0 or -1.
 int zs_load_get (zs_load_t *self, int in_flight, double seconds, atomic_int *stop);
 
 //  Removes every file of the set, in_flight at once; a file already gone

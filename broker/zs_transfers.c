@@ -171,15 +171,18 @@ s_fail (zs_server_t *self, zs_transfer_t *transfer, int status, const char *form
         zs_server_fail_client (self, transfer->client, transfer->request, status, "%s", reason);
     free (reason);
     //  Whatever a bucket is still doing for it, it may stop. One told to
-    //  commit may have done it, its DONE crossing this: since a bucket
-    //  forgets a transfer once it answered, the copy goes by its name
+    //  commit a put may have done it, its DONE crossing this: since a
+    //  bucket forgets a transfer once it answered, the copy goes by its
+    //  name. (A copy made by repair that landed is a good one, counted
+    //  when its bucket reports it; dropping by name might take a counted
+    //  copy of the same version.)
     for (uint8_t index = 0; index < transfer->sink_count; index++) {
         zs_sink_t *sink = &transfer->sinks[index];
         if (sink->failed || sink->stored)
             continue;
         zs_member_t *member = zs_registry_slot (self->registry, sink->slot);
         s_tell (self, ZS_PROTO_ABORT, transfer->id, member);
-        if (transfer->committing)
+        if (transfer->committing && transfer->kind == ZS_TRANSFER_PUT)
             zs_server_tell (self, ZS_PROTO_DROP, member, transfer->user, transfer->name,
                             transfer->version);
     }

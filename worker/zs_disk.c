@@ -207,8 +207,9 @@ s_sync (self_t *self, bool answer)
             zs_proto_send (self->reply, self->pipe);
         }
         else {
-            //  Answered, it is the gateway's: an ABORT that crossed the
-            //  answer comes with a DROP of the copy, so nothing is kept
+            //  Answered (or, without answer, the gateway gone), it is the
+            //  gateway's: an ABORT that crossed the answer comes with a
+            //  DROP of the copy, so nothing is kept
             if (answer)
                 s_send_done (self, item->transfer, ZS_STATUS_OK, "");
             s_transfer_end (self, item->transfer);

@@ -28,7 +28,7 @@ typedef struct {
 static void
 s_wait (self_t *self, int64_t ms)
 {
-    if (zpoller_wait (self->poller, ms > 0 ? (int) ms : 0) != self->pipe)
+    if (zpoller_wait (self->poller, ms > 0 ? (int) MIN (ms, INT_MAX) : 0) != self->pipe)
         return;
     zmsg_t *msg = zmsg_recv (self->pipe);
     char *command = msg ? zmsg_popstr (msg) : NULL;

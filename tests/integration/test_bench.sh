@@ -73,23 +73,26 @@ grep -q "^small_put_r3_c16 .* $verdict: >= 90 % of limit" "$WORK/small.out" \
     || fail "small_put_r3_c16 without its limit, not '$verdict': $(grep '^small_put_r3_c16' "$WORK/small.out")"
 ok "a target whose limit was not measured is not judged"
 
+! pgrep -f "$WORK/zstore-bench" >/dev/null || fail "the benchmark left processes running"
+leftover=$(find "$WORK" -maxdepth 1 -name 'zstore-bench.*' | wc -l)
+[ "$leftover" -eq 0 ] || fail "the benchmark left its folder behind"
+ok "the benchmark stopped its cluster and removed its folder"
+
 # Against a running cluster (-g) the benchmark removes what it put, small
 # files and large, unless told to keep them
 start_cluster 3
 status=0
 "$ZS_BIN/zstore-bench" -g "$CLIENT_EP" -u "$ZS_USER" --quick --seconds 1 --only small,large \
-    --large 8M --clients 16 --replicas 3 >"$WORK/remote.out" 2>"$WORK/remote.log" || status=$?
+    --large 32M --clients 16 --replicas 3 --dir "$WORK" >"$WORK/remote.out" 2>"$WORK/remote.log" \
+    || status=$?
 [ $status -eq 0 ] || fail "zstore-bench -g exited $status: $(tail -n 3 "$WORK/remote.log")"
 grep -q "^large_put_r3 " "$WORK/remote.out" || fail "zstore-bench -g measured no large put"
 left=$(zs ls --json | jq length)
 [ "$left" = 0 ] || fail "zstore-bench -g left $left files on the cluster"
+[ -z "$(find "$WORK" -maxdepth 1 -name 'zstore-bench.*')" ] || fail "zstore-bench -g left its folder"
 "$ZS_BIN/zstore-bench" -g "$CLIENT_EP" -u "$ZS_USER" --quick --seconds 1 --only small \
-    --clients 1 --replicas 1 --keep >"$WORK/kept.out" 2>"$WORK/kept.log" \
+    --clients 1 --replicas 1 --keep --dir "$WORK" >"$WORK/kept.out" 2>"$WORK/kept.log" \
     || fail "zstore-bench -g --keep failed"
 [ "$(zs ls --json | jq length)" -gt 0 ] || fail "zstore-bench -g --keep kept no file"
+rm -rf "$WORK"/zstore-bench.*
 ok "against a running cluster, the benchmark removes the files it put, unless --keep"
-
-! pgrep -f "$WORK/zstore-bench" >/dev/null || fail "the benchmark left processes running"
-leftover=$(find "$WORK" -maxdepth 1 -name 'zstore-bench.*' | wc -l)
-[ "$leftover" -eq 0 ] || fail "the benchmark left its folder behind"
-ok "the benchmark stopped its cluster and removed its folder"

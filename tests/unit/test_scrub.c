@@ -35,6 +35,7 @@ typedef struct {
     zs_store_t *store; //  Open on data
     zactor_t *scrub;   //  The actor under test, once started
     zs_proto_t *report;
+    FILE *log; //  Where zsys logs go while a test reads them
 } fixture_t;
 
 static int
@@ -45,6 +46,10 @@ s_teardown (void **state)
         return 0;
     //  The actor first: the store must outlive it
     zactor_destroy (&self->scrub);
+    if (self->log) {
+        zsys_set_logstream (stderr);
+        fclose (self->log);
+    }
     zs_store_destroy (&self->store);
     zs_proto_destroy (&self->report);
     int rc = zs_testkit_folder_remove (self->root);
@@ -180,18 +185,15 @@ test_pause_set_while_resting (void **state)
     fixture_t *self = (fixture_t *) *state;
     char path[128];
     snprintf (path, sizeof (path), "%s/log", self->root);
-    FILE *log = fopen (path, "w");
-    assert_non_null (log);
-    zsys_set_logstream (log);
+    self->log = fopen (path, "w");
+    assert_non_null (self->log);
+    zsys_set_logstream (self->log);
     s_put_copy (self, "first", true);
     s_start (self);
     const char *name = s_reported (self, REPORT_WAIT);
     assert_non_null (name);
     assert_string_equal (name, "first");
-    bool rested = s_logged (path, "pass done", REPORT_WAIT);
-    zsys_set_logstream (stderr);
-    fclose (log);
-    assert_true (rested);
+    assert_true (s_logged (path, "pass done", REPORT_WAIT));
     assert_int_equal (zstr_sendx (self->scrub, "PAUSE", QUICK_PAUSE, NULL), 0);
     s_put_copy (self, "second", true);
     name = s_reported (self, REPORT_WAIT);
