@@ -948,13 +948,20 @@ s_remove_files (bench_t *bench)
     return rc;
 }
 
-//  Starts a local cluster with its data and logs in the folder name of the
-//  scratch folder
+//  The folder of the local cluster for the runs called name, in the scratch
+//  folder; for the caller to free
+static char *
+s_cluster_folder (bench_t *bench, const char *name)
+{
+    return zsys_sprintf ("%s/%s", zs_scratch_path (bench->scratch), name);
+}
+
+//  Starts a local cluster with its data and logs in its folder
 static int
 s_start_cluster (bench_t *bench, const char *name)
 {
     options_t *options = bench->options;
-    char *folder = zsys_sprintf ("%s/%s", zs_scratch_path (bench->scratch), name);
+    char *folder = s_cluster_folder (bench, name);
     if (!folder || mkdir (folder, 0700)) {
         fprintf (stderr, "zstore-bench: cannot make a folder for the cluster: %s\n",
                  strerror (errno));
@@ -988,7 +995,7 @@ s_stop_cluster (bench_t *bench, const char *name)
     bench->endpoint = NULL;
     if (bench->options->keep)
         return 0;
-    char *folder = zsys_sprintf ("%s/%s", zs_scratch_path (bench->scratch), name);
+    char *folder = s_cluster_folder (bench, name);
     int rc = folder ? zs_scratch_remove (folder) : -1;
     if (rc)
         fprintf (stderr, "zstore-bench: cannot remove %s: %s\n", name, strerror (errno));
