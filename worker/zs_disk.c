@@ -13,6 +13,7 @@
 #define IDLE_TIMEOUT_DEFAULT  120000       //  ms before an idle transfer is aborted
 #define SYNC_BATCH_MAX        64           //  Copies waiting before a sync is forced
 #define SYNC_DELAY_MAX        5            //  ms a copy waits for its sync at most
+#define AHEAD_MAX             4            //  Chunks read ahead that one worker holds
 
 //  What a transfer waits for the next sync of the file system to answer
 typedef enum {
@@ -31,6 +32,8 @@ typedef struct {
     awaiting_t awaiting;      //  Store: the answer held until the next sync
     uint32_t next;            //  Fetch: next chunk to send
     uint32_t limit;           //  Fetch: chunks below this may be sent
+    zframe_t *ahead;          //  Fetch: chunk next, read before its credit came
+    uint32_t ahead_crc;       //  Its CRC
     int64_t active;           //  When the gateway last spoke of it
 } transfer_t;
 
@@ -62,6 +65,7 @@ s_transfer_destroy (transfer_t **self_p)
         zs_writer_destroy (&(*self_p)->writer);
         zs_reader_destroy (&(*self_p)->reader);
         zs_fileinfo_destroy (&(*self_p)->committed);
+        zframe_destroy (&(*self_p)->ahead);
         free (*self_p);
         *self_p = NULL;
     }
@@ -396,26 +400,37 @@ s_fetch_credit (self_t *self)
     }
 }
 
-//  Sends one chunk of a fetch that has credit; true if it sent one
-static bool
-s_fetch_serve (self_t *self, transfer_t *item)
+//  Reads the chunk a fetch sends next; NULL when it cannot, and the fetch
+//  failed and ended
+static zframe_t *
+s_fetch_read (self_t *self, transfer_t *item, uint32_t *crc)
 {
-    if (!item->reader || item->next >= item->limit)
-        return false;
     int status;
-    uint32_t crc;
-    zframe_t *chunk = zs_reader_chunk (item->reader, item->next, &crc, &status);
-    uint64_t transfer = item->transfer;
+    zframe_t *chunk = zs_reader_chunk (item->reader, item->next, crc, &status);
     if (!chunk) {
         const zs_fileinfo_t *info = zs_reader_info (item->reader);
         zsys_warning ("copy %s/%s version %" PRIu64 ": %s", info->user, info->name, info->version,
                       zs_reader_reason (item->reader));
         if (status == ZS_STATUS_CORRUPT)
             zs_store_quarantine (self->store, info->user, info->name, info->version);
-        s_send_done (self, transfer, status, zs_reader_reason (item->reader));
-        s_transfer_end (self, transfer);
-        return true;
+        s_send_done (self, item->transfer, status, zs_reader_reason (item->reader));
+        s_transfer_end (self, item->transfer);
     }
+    return chunk;
+}
+
+//  Sends one chunk of a fetch that has credit; true if it sent one
+static bool
+s_fetch_serve (self_t *self, transfer_t *item)
+{
+    if (!item->reader || item->next >= item->limit)
+        return false;
+    uint32_t crc = item->ahead_crc;
+    zframe_t *chunk = item->ahead;
+    item->ahead = NULL;
+    if (!chunk && !(chunk = s_fetch_read (self, item, &crc)))
+        return true;
+    uint64_t transfer = item->transfer;
     zs_proto_reset (self->reply);
     zs_proto_set_id (self->reply, ZS_PROTO_FETCH_CHUNK);
     zs_proto_set_transfer (self->reply, transfer);
@@ -426,6 +441,32 @@ s_fetch_serve (self_t *self, transfer_t *item)
     zs_proto_reset (self->reply);
     if (++item->next == zs_reader_chunks (item->reader))
         s_transfer_end (self, transfer);
+    return true;
+}
+
+//  The worker's spare time, when no fetch has credit: reads the next chunk
+//  of a fetch that waits for credit, so that the chunk goes as soon as the
+//  credit comes instead of after a disk read. True if it read one.
+static bool
+s_read_ahead (self_t *self)
+{
+    transfer_t *waiting = NULL;
+    size_t held = 0;
+    transfer_t *item = (transfer_t *) zhashx_first (self->reading);
+    for (; item; item = (transfer_t *) zhashx_next (self->reading))
+        if (item->ahead)
+            held++;
+        else if (!waiting)
+            waiting = item;
+    if (!waiting || held >= AHEAD_MAX)
+        return false;
+    uint32_t crc;
+    zframe_t *chunk = s_fetch_read (self, waiting, &crc);
+    //  A read that failed ended the fetch
+    if (chunk) {
+        waiting->ahead = chunk;
+        waiting->ahead_crc = crc;
+    }
     return true;
 }
 
@@ -584,7 +625,8 @@ zs_disk_actor (zsock_t *pipe, void *args)
         transfer_t *item = (transfer_t *) zhashx_first (self->reading);
         for (; item && !busy; item = (transfer_t *) zhashx_next (self->reading))
             busy = item->next < item->limit;
-        zsock_t *which = (zsock_t *) zpoller_wait (self->poller, busy ? 0 : 1000);
+        bool reading_ahead = !busy && s_read_ahead (self);
+        zsock_t *which = (zsock_t *) zpoller_wait (self->poller, busy || reading_ahead ? 0 : 1000);
         if (which == pipe)
             s_handle_pipe (self);
         else if (zpoller_terminated (self->poller))

@@ -936,6 +936,50 @@ test_fetch_credit (void **state)
     free (data);
 }
 
+//  While a fetch waits for credit, the worker reads its next chunk: by the
+//  time it answers anything after a chunk, the next one is read and checked
+static void
+test_fetch_read_ahead (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    byte *data = zs_testkit_random (THREE_CHUNKS);
+    s_write (self->store, "alice", "movie", 5, data, THREE_CHUNKS, 2, 5);
+    char path[256];
+    zs_testkit_copy_path (self->data, "alice", "movie", 5, path, sizeof (path));
+    s_fetch (self, 55, "alice", "movie", 5, 0, 1);
+    s_expect_chunk (self, 55, 0, data, THREE_CHUNKS);
+    s_barrier (self);
+    //  Rot that comes after chunk 1 was read is not in what it sends
+    zs_testkit_flip_byte (path, s_content_offset ("alice", "movie", ZS_CHUNK_SIZE + 7));
+    s_fetch_credit (self, 55, 2);
+    s_expect_chunk (self, 55, 1, data, THREE_CHUNKS);
+    s_expect_silence (self);
+    zs_testkit_flip_byte (path, s_content_offset ("alice", "movie", ZS_CHUNK_SIZE + 7));
+    s_fetch_credit (self, 55, 3);
+    s_expect_chunk (self, 55, 2, data, THREE_CHUNKS);
+    s_barrier (self);
+
+    //  Rot found by reading ahead fails the fetch at once, without credit
+    zs_testkit_flip_byte (path, s_content_offset ("alice", "movie", 2 * ZS_CHUNK_SIZE + 99));
+    s_fetch (self, 56, "alice", "movie", 5, 0, 2);
+    s_expect_chunk (self, 56, 0, data, THREE_CHUNKS);
+    s_expect_chunk (self, 56, 1, data, THREE_CHUNKS);
+    s_expect_done (self, 56, ZS_STATUS_CORRUPT);
+    s_barrier (self);
+    assert_false (s_exists (path));
+    assert_int_equal (s_files_in (self, "quarantine"), 1);
+    //  A fetch aborted with a chunk read ahead leaves nothing behind
+    s_write (self->store, "alice", "movie", 6, data, THREE_CHUNKS, 2, 6);
+    s_fetch (self, 57, "alice", "movie", 6, 0, 1);
+    s_expect_chunk (self, 57, 0, data, THREE_CHUNKS);
+    s_request (self, ZS_PROTO_ABORT, 57);
+    s_send (self);
+    s_fetch_credit (self, 57, 3);
+    s_barrier (self);
+    s_assert_content (self->store, "alice", "movie", 6, data, THREE_CHUNKS, 2, 6);
+    free (data);
+}
+
 static void
 test_fetch_from_seq (void **state)
 {
@@ -1298,6 +1342,7 @@ main (void)
         cmocka_unit_test_setup_teardown (test_store_out_of_order, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_store_abort, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_fetch_credit, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_fetch_read_ahead, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_fetch_from_seq, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_fetch_missing, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_fetch_corrupt, s_setup, s_teardown),
