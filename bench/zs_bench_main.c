@@ -353,6 +353,7 @@ s_limits (bench_t *bench)
     options_t *options = bench->options;
     zs_samples_t *zmq_large = zs_samples_new (), *zmq_small = zs_samples_new ();
     zs_samples_t *disk = zs_samples_new (), *creates = zs_samples_new ();
+    zs_samples_t *hash = zs_samples_new ();
     const char *folder = zs_scratch_path (bench->scratch);
     double seconds = (double) options->seconds;
     int rc = 0;
@@ -388,6 +389,14 @@ s_limits (bench_t *bench)
         }
         zs_samples_add (creates, rate);
         s_progress (bench, "limit file creates, round %" PRIu64 ": %.0f files/s", round, rate);
+        rate = zs_limits_hash (seconds);
+        if (rate < 0) {
+            fprintf (stderr, "zstore-bench: BLAKE2b failed\n");
+            rc = -1;
+            break;
+        }
+        zs_samples_add (hash, rate);
+        s_progress (bench, "limit BLAKE2b on one core, round %" PRIu64 ": %.0f MiB/s", round, rate);
     }
     if (rc == 0) {
         zs_results_section (bench->results, "machine limits");
@@ -395,11 +404,13 @@ s_limits (bench_t *bench)
         zs_results_add (bench->results, "limit_zmq_4kib", "msgs/s", zmq_small);
         zs_results_add (bench->results, "limit_disk_write", "MiB/s", disk);
         zs_results_add (bench->results, "limit_file_creates", "files/s", creates);
+        zs_results_add (bench->results, "limit_blake2b", "MiB/s", hash);
     }
     zs_samples_destroy (&zmq_large);
     zs_samples_destroy (&zmq_small);
     zs_samples_destroy (&disk);
     zs_samples_destroy (&creates);
+    zs_samples_destroy (&hash);
     return rc;
 }
 
@@ -807,6 +818,12 @@ s_large (bench_t *bench)
             snprintf (title, sizeof (title), "large_get_r%d", options->replicas[kind]);
             zs_results_add (bench->results, title, "MiB/s", gets[kind]);
         }
+        //  The same gets against what bounds them first: the client's
+        //  BLAKE2b over every byte, which no number of cores can share
+        for (size_t kind = 0; kind < options->replica_kinds; kind++) {
+            snprintf (title, sizeof (title), "large_get_r%d_of_hash", options->replicas[kind]);
+            zs_results_add (bench->results, title, "MiB/s", gets[kind]);
+        }
         zs_results_add (bench->results, "small_get_p99_under_put", "ms", p99);
         if (bench->cluster) {
             zs_samples_t *gateway = zs_samples_new (), *bucket = zs_samples_new ();
@@ -879,6 +896,8 @@ s_judge (bench_t *bench)
         s_bound (bench, name, "limit_disk_write", replicas, how);
         snprintf (name, sizeof (name), "large_get_r%d", replicas);
         s_bound (bench, name, "limit_zmq_1mib", LARGE_GET_HOPS, "zmq 1M / 2");
+        snprintf (name, sizeof (name), "large_get_r%d_of_hash", replicas);
+        s_bound (bench, name, "limit_blake2b", 1, "BLAKE2b");
     }
     s_target (bench, "small_put_r3_c16", TARGET_SMALL_PUT, SWIFT_SMALL_PUT, 0,
               ">= 90 % of limit, > 142 (Swift)");

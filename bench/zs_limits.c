@@ -4,10 +4,12 @@
 #include "zs_limits.h"
 #include "zs_content.h"
 #include "zs_fs.h"
+#include "zs_proto.h"
 
 #include <czmq.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sodium.h>
 
 #define BLOCK_SIZE  (1 << 20) //  Bytes written at a time to the large file
 #define SMALL_SIZE  4096      //  Bytes of each small file
@@ -303,4 +305,35 @@ zs_limits_file_creates (const char *folder, int threads, double seconds)
         zstr_free (&creators[index].folder);
     }
     return ok && !zsys_interrupted && elapsed > 0 ? (double) files / elapsed : -1;
+}
+
+double
+zs_limits_hash (double seconds)
+{
+    byte *buffer = (byte *) malloc (BLOCK_SIZE);
+    if (!buffer || sodium_init () < 0) {
+        free (buffer);
+        return -1;
+    }
+    zs_content_fill (buffer, BLOCK_SIZE, BLOCK_SIZE);
+    //  The state wants the alignment that libsodium declares for it
+    crypto_generichash_state *state = (crypto_generichash_state *) aligned_alloc (
+        _Alignof(crypto_generichash_state), sizeof (crypto_generichash_state));
+    double rate = -1;
+    if (state && crypto_generichash_init (state, NULL, 0, ZS_CHECKSUM_SIZE) == 0) {
+        double start = s_now (), elapsed = 0;
+        uint64_t blocks = 0;
+        while (elapsed < seconds && !zsys_interrupted) {
+            crypto_generichash_update (state, buffer, BLOCK_SIZE);
+            blocks++;
+            elapsed = s_now () - start;
+        }
+        byte checksum[ZS_CHECKSUM_SIZE];
+        crypto_generichash_final (state, checksum, sizeof (checksum));
+        if (!zsys_interrupted && elapsed > 0)
+            rate = (double) blocks / elapsed;
+    }
+    free (state);
+    free (buffer);
+    return rate;
 }

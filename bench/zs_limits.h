@@ -4,7 +4,8 @@
     on the same loopback and disk: libzmq moving messages from a DEALER to a
     ROUTER over TCP, a large file written and fsynced, and small files made
     durable one by one (write, fsync, rename, directory fsync), as a bucket
-    stores a copy.
+    stores a copy; and one core hashing with libsodium's BLAKE2b-256, the
+    check a client makes over every byte it gets.
 */
 
 #ifndef ZS_LIMITS_H_INCLUDED
@@ -30,6 +31,11 @@ double zs_limits_disk_write (const char *folder, uint64_t bytes);
 //  written to a temporary file, fsync, rename into place, fsync of the
 //  directory; -1 on failure
 double zs_limits_file_creates (const char *folder, int threads, double seconds);
+
+//  MiB per second hashed with libsodium's BLAKE2b-256 (crypto_generichash)
+//  by one thread for seconds, 1 MiB at a time, as a client checks a large
+//  get; -1 on failure
+double zs_limits_hash (double seconds);
 
 #ifdef __cplusplus
 }

@@ -34,8 +34,9 @@ cat "$WORK/bench.out"
 ok "zstore-bench --quick ran"
 
 names=(large_put_r1 large_put_r3 large_get_r1 large_get_r3 small_get_p99_under_put
+       large_get_r1_of_hash large_get_r3_of_hash
        rss_gateway_max rss_bucket_max index_bytes_per_file
-       limit_zmq_1mib limit_zmq_4kib limit_disk_write limit_file_creates)
+       limit_zmq_1mib limit_zmq_4kib limit_disk_write limit_file_creates limit_blake2b)
 for op in put get; do
     for r in 1 3; do
         for c in 1 16 64; do
