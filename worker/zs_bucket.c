@@ -17,10 +17,28 @@
 #define WORKERS_MAX       16
 #define HEARTBEAT_DEFAULT 1000 //  ms, until the gateway says otherwise
 #define LIVENESS_DEFAULT  3
-#define BACKOFF_MIN       1000  //  ms between registrations, doubling...
-#define BACKOFF_MAX       32000 //  ... up to this
+#define BACKOFF_MIN       1000   //  ms between registrations, doubling...
+#define BACKOFF_MAX       32000  //  ... up to this
+#define OWED_MAX          100000 //  ABORTs and DROPs waiting for a worker's room
+#define OWED_RETRY        10     //  ms between tries to send them
 
 typedef enum { REGISTERING, REGISTERED } state_t;
+
+//  An ABORT or DROP waiting for room in the worker it goes to
+typedef struct {
+    size_t worker;       //  Index in workers
+    zs_proto_t *message; //  As the gateway sent it
+} owed_t;
+
+static void
+s_owed_destroy (owed_t **self_p)
+{
+    if (*self_p) {
+        zs_proto_destroy (&(*self_p)->message);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
 
 typedef struct {
     zsock_t *pipe;                  //  Our actor pipe
@@ -28,6 +46,8 @@ typedef struct {
     zsock_t *gateway;               //  DEALER to the gateway, NULL before START
     zactor_t *workers[WORKERS_MAX]; //  Disk workers
     size_t worker_count;
+    zlistx_t *owed;         //  ABORTs and DROPs a worker had no room for, in order
+    bool owed_overflow;     //  Some had to be dropped: logged once
     zactor_t *scrub;        //  Background integrity check, if any
     size_t resets_pending;  //  Workers yet to confirm they dropped the old work
     bool inventory_waiting; //  WELCOME came: the inventory starts once they have
@@ -62,6 +82,8 @@ s_self_new (zsock_t *pipe)
     self->poller = zpoller_new (pipe, NULL);
     self->message = zs_proto_new ();
     self->reply = zs_proto_new ();
+    self->owed = zlistx_new ();
+    zlistx_set_destructor (self->owed, (zlistx_destructor_fn *) s_owed_destroy);
     self->heartbeat = HEARTBEAT_DEFAULT;
     self->liveness = LIVENESS_DEFAULT;
     self->backoff = BACKOFF_MIN;
@@ -79,6 +101,7 @@ s_self_destroy (self_t **self_p)
         zactor_destroy (&self->handshakes);
         zsock_destroy (&self->gateway);
         zs_secure_destroy (&self->secure);
+        zlistx_destroy (&self->owed);
         zs_store_destroy (&self->store);
         zs_proto_destroy (&self->message);
         zs_proto_destroy (&self->reply);
@@ -171,17 +194,58 @@ s_heartbeat (self_t *self, uint64_t clock)
 //  the copies written meanwhile durable (group commit); the others read, so
 //  that a read waits behind no sync. With one worker it does both. A
 //  transfer always goes to the same worker, so that its messages stay in
-//  order.
-static zactor_t *
+//  order. Gives the worker's index.
+static size_t
 s_worker (self_t *self, uint64_t transfer, bool reading)
 {
     size_t readers = self->worker_count - 1;
     if (!reading || readers == 0)
-        return self->workers[0];
+        return 0;
     //  Mixed first: ids that come in a pattern (a put takes every other
     //  one) must not all fall on one worker
     uint64_t mixed = (transfer * 0x9E3779B97F4A7C15ULL) >> 32;
-    return self->workers[1 + mixed % readers];
+    return 1 + mixed % readers;
+}
+
+//  Sends what workers had no room for, in order, as far as they take it
+static void
+s_send_owed (self_t *self)
+{
+    owed_t *owed;
+    while ((owed = (owed_t *) zlistx_first (self->owed))
+           && zs_proto_send (owed->message, zactor_sock (self->workers[owed->worker])) == 0)
+        zlistx_delete (self->owed, zlistx_cursor (self->owed));
+}
+
+//  An ABORT or DROP ends a copy that a failed put left: lost, it would stay
+//  on disk as if stored. One that a worker has no room for waits for it.
+static void
+s_to_worker_owed (self_t *self, size_t worker)
+{
+    if (zlistx_size (self->owed) == 0
+        && zs_proto_send (self->message, zactor_sock (self->workers[worker])) == 0)
+        return;
+    if (zlistx_size (self->owed) >= OWED_MAX) {
+        if (!self->owed_overflow)
+            zsys_error ("bucket %s: disk workers stalled, %d aborts and drops waiting: more are "
+                        "lost, and their copies stay until the next registration",
+                        self->id, OWED_MAX);
+        self->owed_overflow = true;
+        return;
+    }
+    owed_t *owed = (owed_t *) zmalloc (sizeof (owed_t));
+    assert (owed);
+    owed->worker = worker;
+    owed->message = zs_proto_new ();
+    zs_proto_set_id (owed->message, zs_proto_id (self->message));
+    zs_proto_set_transfer (owed->message, zs_proto_transfer (self->message));
+    zs_proto_set_user (owed->message, zs_proto_user (self->message));
+    zs_proto_set_name (owed->message, zs_proto_name (self->message));
+    zs_proto_set_version (owed->message, zs_proto_version (self->message));
+    zlistx_add_end (self->owed, owed);
+    if (self->verbose)
+        zsys_debug ("bucket %s: %s of transfer %" PRIu64 " waits for room in worker %zu", self->id,
+                    zs_proto_command (self->message), zs_proto_transfer (self->message), worker);
 }
 
 //  Sends a gateway message on to the disk worker that owns its transfer. A
@@ -192,11 +256,16 @@ s_to_worker (self_t *self, uint64_t transfer)
 {
     int id = zs_proto_id (self->message);
     bool reading = id == ZS_PROTO_FETCH || id == ZS_PROTO_FETCH_CREDIT;
-    zactor_t *worker = s_worker (self, transfer, reading);
-    //  An abort may be for either kind: the worker without it ignores it
-    if (id == ZS_PROTO_ABORT && s_worker (self, transfer, true) != worker)
-        zs_proto_send (self->message, zactor_sock (s_worker (self, transfer, true)));
-    if (zs_proto_send (self->message, zactor_sock (worker)) == 0)
+    size_t worker = s_worker (self, transfer, reading);
+    if (id == ZS_PROTO_ABORT || id == ZS_PROTO_DROP) {
+        //  An abort may be for either kind: the worker without it ignores it
+        size_t reader = s_worker (self, transfer, true);
+        if (id == ZS_PROTO_ABORT && reader != worker)
+            s_to_worker_owed (self, reader);
+        s_to_worker_owed (self, worker);
+        return;
+    }
+    if (zs_proto_send (self->message, zactor_sock (self->workers[worker])) == 0)
         return;
     zs_proto_set_id (self->reply, ZS_PROTO_DONE);
     zs_proto_set_transfer (self->reply, transfer);
@@ -502,6 +571,8 @@ zs_bucket_actor (zsock_t *pipe, void *args)
     zsock_signal (pipe, 0);
     while (!self->terminated) {
         int timeout = (int) (self->heartbeat / 4 > 0 ? self->heartbeat / 4 : 1);
+        if (zlistx_size (self->owed))
+            timeout = MIN (timeout, OWED_RETRY);
         zsock_t *which = (zsock_t *) zpoller_wait (self->poller, timeout);
         if (which == pipe)
             s_handle_pipe (self);
@@ -516,6 +587,7 @@ zs_bucket_actor (zsock_t *pipe, void *args)
                 ;
         else if (zpoller_terminated (self->poller))
             break;
+        s_send_owed (self);
         s_tick (self);
     }
     s_self_destroy (&self);

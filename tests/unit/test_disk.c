@@ -26,11 +26,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <semaphore.h>
 #include <sodium.h>
-#include <stdatomic.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 
 #define REPLY_TIMEOUT   5000                  //  ms to wait for a reply that must come
 #define SILENCE         200                   //  ms in which a message that must not come does not
@@ -48,40 +45,6 @@ typedef struct {
     zs_proto_t *reply;     //  Message from the worker
     uint64_t next_barrier; //  Transfer id of the next barrier
 } fixture_t;
-
-//  The disk worker is linked into this program, so this stands in for the C
-//  library's syncfs: it counts the worker's syncs, and holds the first one
-//  back while a test queues work behind it
-static atomic_int s_syncs;
-static atomic_bool s_sync_held;
-static sem_t s_sync_gate;
-
-int
-syncfs (int fd)
-{
-    atomic_fetch_add (&s_syncs, 1);
-    if (atomic_load (&s_sync_held))
-        while (sem_wait (&s_sync_gate) && errno == EINTR)
-            ;
-    return (int) syscall (SYS_syncfs, fd);
-}
-
-//  Any sync of the worker waits until s_release_syncs. A release that found
-//  no sync waiting left its post behind: it must not let the next one by.
-static void
-s_hold_syncs (void)
-{
-    while (sem_trywait (&s_sync_gate) == 0)
-        ;
-    atomic_store (&s_sync_held, true);
-}
-
-static void
-s_release_syncs (void)
-{
-    atomic_store (&s_sync_held, false);
-    sem_post (&s_sync_gate);
-}
 
 //  Prepares and commits a copy, as a bucket does on STORE_END and COMMIT
 static int
@@ -136,7 +99,7 @@ s_teardown (void **state)
     zpoller_destroy (&self->poller);
     //  A test that failed while syncs were held would leave the worker
     //  waiting, and its destruction with it
-    s_release_syncs ();
+    zs_testkit_release_syncs ();
     //  The worker goes first: the store must outlive it
     zactor_destroy (&self->disk);
     zs_store_destroy (&self->store);
@@ -665,8 +628,8 @@ test_store_batch (void **state)
     byte *data = zs_testkit_random (SMALL_SIZE * BATCH);
     byte checksum[BATCH][ZS_CHECKSUM_SIZE];
     char name[BATCH][32];
-    atomic_store (&s_syncs, 0);
-    s_hold_syncs ();
+    zs_testkit_count_syncs_from_zero ();
+    zs_testkit_hold_syncs ();
     for (uint64_t index = 0; index < BATCH; index++) {
         const byte *content = data + index * SMALL_SIZE;
         uint64_t transfer = BATCH_FIRST + index;
@@ -676,7 +639,7 @@ test_store_batch (void **state)
         s_store_chunk (self, transfer, 0, content, SMALL_SIZE, zs_crc32c (0, content, SMALL_SIZE));
         s_store_end (self, transfer, SMALL_SIZE, checksum[index]);
     }
-    s_release_syncs ();
+    zs_testkit_release_syncs ();
     //  Each chunk's ACK comes before its transfer's READY
     size_t acks[BATCH] = { 0 }, ready[BATCH] = { 0 };
     for (size_t received = 1; received <= 2 * BATCH; received++) {
@@ -693,14 +656,14 @@ test_store_batch (void **state)
     }
     s_assert_copies (self, 0);
     //  Two syncs, unless processing the queue outlasted SYNC_DELAY_MAX
-    int prepare_syncs = atomic_load (&s_syncs);
+    int prepare_syncs = zs_testkit_syncs ();
     assert_in_range (prepare_syncs, 1, BATCH / 2);
-    s_hold_syncs ();
+    zs_testkit_hold_syncs ();
     for (uint64_t index = 0; index < BATCH; index++) {
         s_request (self, ZS_PROTO_COMMIT, BATCH_FIRST + index);
         s_send (self);
     }
-    s_release_syncs ();
+    zs_testkit_release_syncs ();
     bool done[BATCH] = { false };
     for (size_t received = 0; received < BATCH; received++) {
         assert_true (s_recv (self, REPLY_TIMEOUT));
@@ -710,7 +673,7 @@ test_store_batch (void **state)
         assert_int_equal (zs_proto_status (self->reply), ZS_STATUS_OK);
         done[index] = true;
     }
-    assert_in_range (atomic_load (&s_syncs) - prepare_syncs, 1, BATCH / 2);
+    assert_in_range (zs_testkit_syncs () - prepare_syncs, 1, BATCH / 2);
     for (uint64_t index = 0; index < BATCH; index++) {
         assert_true (ready[index] > 0);
         s_assert_content (self->store, "alice", name[index], 50, data + index * SMALL_SIZE,
@@ -1350,11 +1313,5 @@ main (void)
         cmocka_unit_test_setup_teardown (test_timeout, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown (test_reset, s_setup, s_teardown),
     };
-    if (sem_init (&s_sync_gate, 0, 0)) {
-        fprintf (stderr, "test_disk: cannot make a semaphore: %s\n", strerror (errno));
-        return 1;
-    }
-    int failed = cmocka_run_group_tests (tests, NULL, NULL);
-    sem_destroy (&s_sync_gate);
-    return failed;
+    return cmocka_run_group_tests (tests, NULL, NULL);
 }

@@ -12,7 +12,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
 
 bool
 zs_testkit_folder_new (char *root, size_t size, const char *name)
@@ -141,4 +144,49 @@ zs_testkit_flip_byte (const char *path, off_t offset)
     value ^= 0xFF;
     assert_int_equal (pwrite (fd, &value, 1, offset), 1);
     close (fd);
+}
+
+static atomic_int s_syncs;
+static bool s_syncs_held;
+static pthread_mutex_t s_syncs_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t s_syncs_released = PTHREAD_COND_INITIALIZER;
+
+int
+syncfs (int fd)
+{
+    atomic_fetch_add (&s_syncs, 1);
+    pthread_mutex_lock (&s_syncs_lock);
+    while (s_syncs_held)
+        pthread_cond_wait (&s_syncs_released, &s_syncs_lock);
+    pthread_mutex_unlock (&s_syncs_lock);
+    return (int) syscall (SYS_syncfs, fd);
+}
+
+void
+zs_testkit_hold_syncs (void)
+{
+    pthread_mutex_lock (&s_syncs_lock);
+    s_syncs_held = true;
+    pthread_mutex_unlock (&s_syncs_lock);
+}
+
+void
+zs_testkit_release_syncs (void)
+{
+    pthread_mutex_lock (&s_syncs_lock);
+    s_syncs_held = false;
+    pthread_cond_broadcast (&s_syncs_released);
+    pthread_mutex_unlock (&s_syncs_lock);
+}
+
+int
+zs_testkit_syncs (void)
+{
+    return atomic_load (&s_syncs);
+}
+
+void
+zs_testkit_count_syncs_from_zero (void)
+{
+    atomic_store (&s_syncs, 0);
 }

@@ -1,9 +1,9 @@
 /*  zs_testkit - what the unit tests share
 
     Temporary folders, random content and its checksum, where a copy and a
-    tombstone lie in a store's folder, and a byte damaged on disk. Linked
-    into every unit test; what cannot be done fails the test, as cmocka
-    does.
+    tombstone lie in a store's folder, a byte damaged on disk, and the
+    file system's syncs held back. Linked into every unit test; what cannot
+    be done fails the test, as cmocka does.
 */
 
 #ifndef ZS_TESTKIT_H_INCLUDED
@@ -53,6 +53,15 @@ size_t zs_testkit_files_below (const char *folder, uint64_t *bytes);
 
 //  Inverts one byte of a file in place
 void zs_testkit_flip_byte (const char *path, off_t offset);
+
+//  The disk workers are linked into the tests, and the kit stands in for
+//  the C library's syncfs: it counts their syncs, and holds every one back
+//  between hold and release, while a test queues work behind it
+void zs_testkit_hold_syncs (void);
+void zs_testkit_release_syncs (void);
+//  Syncs since the count was last set to zero
+int zs_testkit_syncs (void);
+void zs_testkit_count_syncs_from_zero (void);
 
 #ifdef __cplusplus
 }
