@@ -19,22 +19,28 @@
 #define LIVENESS_DEFAULT  3
 #define BACKOFF_MIN       1000   //  ms between registrations, doubling...
 #define BACKOFF_MAX       32000  //  ... up to this
-#define OWED_MAX          100000 //  ABORTs and DROPs waiting for a worker's room
+#define OWED_MAX          100000 //  Messages waiting for a worker's room, about 100 B each
 #define OWED_RETRY        10     //  ms between tries to send them
 
 typedef enum { REGISTERING, REGISTERED } state_t;
 
-//  An ABORT or DROP waiting for room in the worker it goes to
+//  A message for a disk worker that must not be lost, as it waits for room
+//  in the worker's queue: a RESET (id 0), WELCOME or INVENTORY_ACK, or the
+//  ABORT or DROP of a copy, with their fields
 typedef struct {
-    size_t worker;       //  Index in workers
-    zs_proto_t *message; //  As the gateway sent it
+    int id;
+    uint64_t transfer;
+    uint64_t version; //  DROP
+    char *user;       //  DROP
+    char *name;       //  DROP
 } owed_t;
 
 static void
 s_owed_destroy (owed_t **self_p)
 {
     if (*self_p) {
-        zs_proto_destroy (&(*self_p)->message);
+        free ((*self_p)->user);
+        free ((*self_p)->name);
         free (*self_p);
         *self_p = NULL;
     }
@@ -46,20 +52,22 @@ typedef struct {
     zsock_t *gateway;               //  DEALER to the gateway, NULL before START
     zactor_t *workers[WORKERS_MAX]; //  Disk workers
     size_t worker_count;
-    zlistx_t *owed;         //  ABORTs and DROPs a worker had no room for, in order
-    bool owed_overflow;     //  Some had to be dropped: logged once
-    zactor_t *scrub;        //  Background integrity check, if any
-    size_t resets_pending;  //  Workers yet to confirm they dropped the old work
-    bool inventory_waiting; //  WELCOME came: the inventory starts once they have
-    zs_store_t *store;      //  Data folder
-    zs_proto_t *message;    //  Message from the gateway
-    zs_proto_t *reply;      //  Message to the gateway
-    char *id;               //  Bucket id
-    char *zone;             //  Failure zone
-    char *endpoint;         //  Gateway's bucket endpoint
-    zs_secure_t *secure;    //  Own key pair and the gateway's key, in secure mode
-    zactor_t *handshakes;   //  In secure mode: tells when the handshake fails
-    int64_t refusal_logged; //  When a failed handshake was last logged
+    zlistx_t *owed[WORKERS_MAX]; //  Per worker, what it had no room for, in order
+    size_t owed_count;           //  In all of them
+    bool owed_overflow;          //  Some were lost in this stall, which was logged
+    zs_proto_t *owed_message;    //  One of them being sent
+    zactor_t *scrub;             //  Background integrity check, if any
+    size_t resets_pending;       //  Workers yet to confirm they dropped the old work
+    bool inventory_waiting;      //  WELCOME came: the inventory starts once they have
+    zs_store_t *store;           //  Data folder
+    zs_proto_t *message;         //  Message from the gateway
+    zs_proto_t *reply;           //  Message to the gateway
+    char *id;                    //  Bucket id
+    char *zone;                  //  Failure zone
+    char *endpoint;              //  Gateway's bucket endpoint
+    zs_secure_t *secure;         //  Own key pair and the gateway's key, in secure mode
+    zactor_t *handshakes;        //  In secure mode: tells when the handshake fails
+    int64_t refusal_logged;      //  When a failed handshake was last logged
     state_t state;
     int64_t heartbeat;     //  ms between heartbeats
     int64_t liveness;      //  Heartbeats missed before the gateway counts as gone
@@ -82,8 +90,11 @@ s_self_new (zsock_t *pipe)
     self->poller = zpoller_new (pipe, NULL);
     self->message = zs_proto_new ();
     self->reply = zs_proto_new ();
-    self->owed = zlistx_new ();
-    zlistx_set_destructor (self->owed, (zlistx_destructor_fn *) s_owed_destroy);
+    for (size_t index = 0; index < WORKERS_MAX; index++) {
+        self->owed[index] = zlistx_new ();
+        zlistx_set_destructor (self->owed[index], (zlistx_destructor_fn *) s_owed_destroy);
+    }
+    self->owed_message = zs_proto_new ();
     self->heartbeat = HEARTBEAT_DEFAULT;
     self->liveness = LIVENESS_DEFAULT;
     self->backoff = BACKOFF_MIN;
@@ -101,7 +112,9 @@ s_self_destroy (self_t **self_p)
         zactor_destroy (&self->handshakes);
         zsock_destroy (&self->gateway);
         zs_secure_destroy (&self->secure);
-        zlistx_destroy (&self->owed);
+        for (size_t index = 0; index < WORKERS_MAX; index++)
+            zlistx_destroy (&self->owed[index]);
+        zs_proto_destroy (&self->owed_message);
         zs_store_destroy (&self->store);
         zs_proto_destroy (&self->message);
         zs_proto_destroy (&self->reply);
@@ -125,6 +138,72 @@ s_send (self_t *self)
     zs_proto_reset (self->reply);
 }
 
+static int
+s_send_one (self_t *self, size_t worker, int id, uint64_t transfer, uint64_t version,
+            const char *user, const char *name)
+{
+    zsock_t *pipe = zactor_sock (self->workers[worker]);
+    if (id == 0)
+        return zstr_send (pipe, "RESET");
+    zs_proto_t *message = self->owed_message;
+    zs_proto_reset (message);
+    zs_proto_set_id (message, id);
+    zs_proto_set_transfer (message, transfer);
+    zs_proto_set_version (message, version);
+    zs_proto_set_user (message, user);
+    zs_proto_set_name (message, name);
+    return zs_proto_send (message, pipe);
+}
+
+//  Sends what workers had no room for, in order, as far as each takes it
+static void
+s_send_owed (self_t *self)
+{
+    for (size_t worker = 0; self->owed_count && worker < self->worker_count; worker++) {
+        owed_t *owed;
+        while ((owed = (owed_t *) zlistx_first (self->owed[worker]))
+               && s_send_one (self, worker, owed->id, owed->transfer, owed->version, owed->user,
+                              owed->name)
+                      == 0) {
+            zlistx_delete (self->owed[worker], zlistx_cursor (self->owed[worker]));
+            self->owed_count--;
+        }
+    }
+    if (self->owed_count == 0)
+        self->owed_overflow = false;
+}
+
+//  Sends a worker a message that must not be lost (id 0 for a RESET): a
+//  RESET or WELCOME that never came would hold up the inventory for good,
+//  and an ABORT or DROP that never came would leave a copy on disk that the
+//  gateway counts as gone. What the worker has no room for waits, behind
+//  what already waits for it.
+static void
+s_send_surely (self_t *self, size_t worker, int id, uint64_t transfer, uint64_t version,
+               const char *user, const char *name)
+{
+    if (zlistx_size (self->owed[worker]) == 0
+        && s_send_one (self, worker, id, transfer, version, user, name) == 0)
+        return;
+    if (self->owed_count >= OWED_MAX) {
+        if (!self->owed_overflow)
+            zsys_error ("bucket %s: a disk worker is stalled with %d messages waiting for it: "
+                        "more are lost, and their copies are settled at the next registration",
+                        self->id, OWED_MAX);
+        self->owed_overflow = true;
+        return;
+    }
+    owed_t *owed = (owed_t *) zmalloc (sizeof (owed_t));
+    assert (owed);
+    owed->id = id;
+    owed->transfer = transfer;
+    owed->version = version;
+    owed->user = user ? strdup (user) : NULL;
+    owed->name = name ? strdup (name) : NULL;
+    zlistx_add_end (self->owed[worker], owed);
+    self->owed_count++;
+}
+
 //  A fresh socket and a REGISTER on it, as the Paranoid Pirate pattern does
 static void
 s_register (self_t *self)
@@ -138,7 +217,7 @@ s_register (self_t *self)
     }
     //  Work in progress belongs to the old connection
     for (size_t index = 0; index < self->worker_count; index++) {
-        zstr_send (self->workers[index], "RESET");
+        s_send_surely (self, index, 0, 0, 0, NULL, NULL);
         self->resets_pending++;
     }
     self->inventory_waiting = false;
@@ -207,65 +286,30 @@ s_worker (self_t *self, uint64_t transfer, bool reading)
     return 1 + mixed % readers;
 }
 
-//  Sends what workers had no room for, in order, as far as they take it
-static void
-s_send_owed (self_t *self)
-{
-    owed_t *owed;
-    while ((owed = (owed_t *) zlistx_first (self->owed))
-           && zs_proto_send (owed->message, zactor_sock (self->workers[owed->worker])) == 0)
-        zlistx_delete (self->owed, zlistx_cursor (self->owed));
-}
-
-//  An ABORT or DROP ends a copy that a failed put left: lost, it would stay
-//  on disk as if stored. One that a worker has no room for waits for it.
-static void
-s_to_worker_owed (self_t *self, size_t worker)
-{
-    if (zlistx_size (self->owed) == 0
-        && zs_proto_send (self->message, zactor_sock (self->workers[worker])) == 0)
-        return;
-    if (zlistx_size (self->owed) >= OWED_MAX) {
-        if (!self->owed_overflow)
-            zsys_error ("bucket %s: disk workers stalled, %d aborts and drops waiting: more are "
-                        "lost, and their copies stay until the next registration",
-                        self->id, OWED_MAX);
-        self->owed_overflow = true;
-        return;
-    }
-    owed_t *owed = (owed_t *) zmalloc (sizeof (owed_t));
-    assert (owed);
-    owed->worker = worker;
-    owed->message = zs_proto_new ();
-    zs_proto_set_id (owed->message, zs_proto_id (self->message));
-    zs_proto_set_transfer (owed->message, zs_proto_transfer (self->message));
-    zs_proto_set_user (owed->message, zs_proto_user (self->message));
-    zs_proto_set_name (owed->message, zs_proto_name (self->message));
-    zs_proto_set_version (owed->message, zs_proto_version (self->message));
-    zlistx_add_end (self->owed, owed);
-    if (self->verbose)
-        zsys_debug ("bucket %s: %s of transfer %" PRIu64 " waits for room in worker %zu", self->id,
-                    zs_proto_command (self->message), zs_proto_transfer (self->message), worker);
-}
-
 //  Sends a gateway message on to the disk worker that owns its transfer. A
 //  worker too far behind gets no more: the transfer fails rather than the
 //  network thread wait, which would stop the heartbeats.
 static void
 s_to_worker (self_t *self, uint64_t transfer)
 {
-    int id = zs_proto_id (self->message);
+    zs_proto_t *message = self->message;
+    int id = zs_proto_id (message);
     bool reading = id == ZS_PROTO_FETCH || id == ZS_PROTO_FETCH_CREDIT;
     size_t worker = s_worker (self, transfer, reading);
     if (id == ZS_PROTO_ABORT || id == ZS_PROTO_DROP) {
+        const char *user = zs_proto_user (message), *name = zs_proto_name (message);
+        uint64_t version = zs_proto_version (message);
         //  An abort may be for either kind: the worker without it ignores it
         size_t reader = s_worker (self, transfer, true);
         if (id == ZS_PROTO_ABORT && reader != worker)
-            s_to_worker_owed (self, reader);
-        s_to_worker_owed (self, worker);
+            s_send_surely (self, reader, id, transfer, version, user, name);
+        s_send_surely (self, worker, id, transfer, version, user, name);
         return;
     }
-    if (zs_proto_send (self->message, zactor_sock (self->workers[worker])) == 0)
+    //  Nothing may pass what waits for the worker: a RESET among it would
+    //  drop this new work
+    if (zlistx_size (self->owed[worker]) == 0
+        && zs_proto_send (message, zactor_sock (self->workers[worker])) == 0)
         return;
     zs_proto_set_id (self->reply, ZS_PROTO_DONE);
     zs_proto_set_transfer (self->reply, transfer);
@@ -311,10 +355,7 @@ s_start_inventory (self_t *self)
     if (!self->inventory_waiting || self->resets_pending)
         return;
     self->inventory_waiting = false;
-    zs_proto_t *welcome = zs_proto_new ();
-    zs_proto_set_id (welcome, ZS_PROTO_WELCOME);
-    zs_proto_send (welcome, zactor_sock (self->workers[0]));
-    zs_proto_destroy (&welcome);
+    s_send_surely (self, 0, ZS_PROTO_WELCOME, 0, 0, NULL, NULL);
 }
 
 //  Handles a message waiting from the gateway; false when none was waiting
@@ -351,7 +392,7 @@ s_handle_gateway (self_t *self)
             s_start_inventory (self);
             break;
         case ZS_PROTO_INVENTORY_ACK:
-            zs_proto_send (self->message, zactor_sock (self->workers[0]));
+            s_send_surely (self, 0, ZS_PROTO_INVENTORY_ACK, 0, 0, NULL, NULL);
             break;
         case ZS_PROTO_REFUSED:
             if (!self->last_refusal || strneq (self->last_refusal, zs_proto_reason (self->message)))
@@ -571,7 +612,7 @@ zs_bucket_actor (zsock_t *pipe, void *args)
     zsock_signal (pipe, 0);
     while (!self->terminated) {
         int timeout = (int) (self->heartbeat / 4 > 0 ? self->heartbeat / 4 : 1);
-        if (zlistx_size (self->owed))
+        if (self->owed_count)
             timeout = MIN (timeout, OWED_RETRY);
         zsock_t *which = (zsock_t *) zpoller_wait (self->poller, timeout);
         if (which == pipe)

@@ -68,7 +68,7 @@ s_request (fixture_t *self, int id, uint64_t transfer)
     zs_proto_reset (self->request);
     zs_proto_set_id (self->request, id);
     zs_proto_set_transfer (self->request, transfer);
-    zs_proto_set_routing_id (self->request, zframe_dup (self->peer));
+    zs_proto_set_routing_id (self->request, self->peer);
     return self->request;
 }
 
@@ -76,6 +76,17 @@ static void
 s_send (fixture_t *self)
 {
     assert_int_equal (zs_proto_send (self->request, self->router), 0);
+}
+
+//  Welcomes the bucket, with heartbeats far apart: the test speaks when it
+//  likes
+static int
+s_welcome (fixture_t *self)
+{
+    zs_proto_t *welcome = s_request (self, ZS_PROTO_WELCOME, 0);
+    zs_proto_set_heartbeat (welcome, 60000);
+    zs_proto_set_liveness (welcome, 3);
+    return zs_proto_send (welcome, self->router);
 }
 
 static int
@@ -91,6 +102,9 @@ s_setup (void **state)
     self->request = zs_proto_new ();
     self->reply = zs_proto_new ();
     self->router = zsock_new (ZMQ_ROUTER);
+    //  A message the bucket has no room for blocks rather than vanish
+    if (self->router)
+        zsock_set_router_mandatory (self->router, 1);
     int port = self->router ? zsock_bind (self->router, "tcp://127.0.0.1:*") : -1;
     self->bucket = port > 0 ? zactor_new (zs_bucket_actor, NULL) : NULL;
     if (!self->bucket) {
@@ -106,16 +120,12 @@ s_setup (void **state)
     if (!started)
         print_error ("bucket START: %s\n", answer ? answer : "no answer");
     zstr_free (&answer);
-    //  Registered, with heartbeats far apart: the test speaks when it likes
     if (!started || !s_recv (self, DEADLINE) || zs_proto_id (self->reply) != ZS_PROTO_REGISTER) {
         s_teardown (state);
         return -1;
     }
     self->peer = zframe_dup (zs_proto_routing_id (self->reply));
-    zs_proto_t *welcome = s_request (self, ZS_PROTO_WELCOME, 0);
-    zs_proto_set_heartbeat (welcome, 60000);
-    zs_proto_set_liveness (welcome, 3);
-    if (zs_proto_send (welcome, self->router) || !s_recv (self, DEADLINE)
+    if (s_welcome (self) || !s_recv (self, DEADLINE)
         || zs_proto_id (self->reply) != ZS_PROTO_INVENTORY || zs_proto_more (self->reply)) {
         s_teardown (state);
         return -1;
@@ -176,6 +186,45 @@ s_exists (const char *path)
     return stat (path, &info) == 0;
 }
 
+//  Stops the worker in the sync of a copy's STORE_END, then gives it work
+//  until the bucket says it is overloaded: its queue is full
+static void
+s_stall_worker (fixture_t *self, const byte *data)
+{
+    zs_testkit_count_syncs_from_zero ();
+    zs_testkit_hold_syncs ();
+    s_store (self, 2, "other", 8, data);
+    s_expect (self, ZS_PROTO_STORE_ACK, 2);
+    int64_t until = zclock_mono () + DEADLINE;
+    while (zs_testkit_syncs () == 0 && zclock_mono () < until)
+        zclock_sleep (5);
+    assert_true (zs_testkit_syncs () > 0);
+    bool overloaded = false;
+    for (uint64_t transfer = 1000; !overloaded && transfer < 1000 + FLOOD_MAX; transfer++) {
+        zs_proto_t *count = s_request (self, ZS_PROTO_SET_REPLICAS, transfer);
+        zs_proto_set_user (count, "alice");
+        zs_proto_set_name (count, "nothing");
+        zs_proto_set_version (count, 1);
+        zs_proto_set_replicas (count, 2);
+        s_send (self);
+        while (!overloaded && s_recv (self, 0))
+            overloaded = zs_proto_id (self->reply) == ZS_PROTO_DONE
+                         && zs_proto_status (self->reply) == ZS_STATUS_UNAVAILABLE;
+    }
+    assert_true (overloaded);
+}
+
+//  Receives until a message of this kind comes; false when none does in time
+static bool
+s_await (fixture_t *self, int id)
+{
+    int64_t until = zclock_mono () + DEADLINE;
+    while (zclock_mono () < until && s_recv (self, (int) (until - zclock_mono ())))
+        if (zs_proto_id (self->reply) == id)
+            return true;
+    return false;
+}
+
 //  The DROP of a copy that a failed put committed must not be lost when
 //  the worker has no room: the copy would stay as if it had been stored
 static void
@@ -194,30 +243,7 @@ test_drop_waits_for_room (void **state)
     zs_testkit_copy_path (self->data, "alice", "orphan", 7, path, sizeof (path));
     assert_true (s_exists (path));
 
-    //  The worker stops in the sync of another copy's STORE_END
-    zs_testkit_count_syncs_from_zero ();
-    zs_testkit_hold_syncs ();
-    s_store (self, 2, "other", 8, data);
-    s_expect (self, ZS_PROTO_STORE_ACK, 2);
-    int64_t until = zclock_mono () + DEADLINE;
-    while (zs_testkit_syncs () == 0 && zclock_mono () < until)
-        zclock_sleep (5);
-    assert_true (zs_testkit_syncs () > 0);
-    //  Work for it until the bucket says it is overloaded
-    bool overloaded = false;
-    uint64_t transfer = 1000;
-    for (; !overloaded && transfer < 1000 + FLOOD_MAX; transfer++) {
-        zs_proto_t *count = s_request (self, ZS_PROTO_SET_REPLICAS, transfer);
-        zs_proto_set_user (count, "alice");
-        zs_proto_set_name (count, "nothing");
-        zs_proto_set_version (count, 1);
-        zs_proto_set_replicas (count, 2);
-        s_send (self);
-        while (!overloaded && s_recv (self, 0))
-            overloaded = zs_proto_id (self->reply) == ZS_PROTO_DONE
-                         && zs_proto_status (self->reply) == ZS_STATUS_UNAVAILABLE;
-    }
-    assert_true (overloaded);
+    s_stall_worker (self, data);
     zs_proto_t *drop = s_request (self, ZS_PROTO_DROP, 99);
     zs_proto_set_user (drop, "alice");
     zs_proto_set_name (drop, "orphan");
@@ -236,6 +262,26 @@ test_drop_waits_for_room (void **state)
     free (data);
 }
 
+//  A bucket that registers again while its worker is full still resets the
+//  worker, after what waited for it, and sends its inventory once it can
+static void
+test_reregister_while_stalled (void **state)
+{
+    fixture_t *self = (fixture_t *) *state;
+    byte *data = zs_testkit_random (SIZE);
+    s_stall_worker (self, data);
+    s_request (self, ZS_PROTO_REREGISTER, 0);
+    s_send (self);
+    assert_true (s_await (self, ZS_PROTO_REGISTER));
+    zframe_destroy (&self->peer);
+    self->peer = zframe_dup (zs_proto_routing_id (self->reply));
+    zs_testkit_release_syncs ();
+    assert_int_equal (s_welcome (self), 0);
+    assert_true (s_await (self, ZS_PROTO_INVENTORY));
+    assert_false (zs_proto_more (self->reply));
+    free (data);
+}
+
 int
 main (void)
 {
@@ -243,6 +289,7 @@ main (void)
     zsys_set_logstream (NULL);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown (test_drop_waits_for_room, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown (test_reregister_while_stalled, s_setup, s_teardown),
     };
     return cmocka_run_group_tests (tests, NULL, NULL);
 }
