@@ -316,24 +316,21 @@ zs_limits_hash (double seconds)
         return -1;
     }
     zs_content_fill (buffer, BLOCK_SIZE, BLOCK_SIZE);
-    //  The state wants the alignment that libsodium declares for it
-    crypto_generichash_state *state = (crypto_generichash_state *) aligned_alloc (
-        _Alignof(crypto_generichash_state), sizeof (crypto_generichash_state));
+    crypto_generichash_state state;
     double rate = -1;
-    if (state && crypto_generichash_init (state, NULL, 0, ZS_CHECKSUM_SIZE) == 0) {
+    if (crypto_generichash_init (&state, NULL, 0, ZS_CHECKSUM_SIZE) == 0) {
         double start = s_now (), elapsed = 0;
         uint64_t blocks = 0;
         while (elapsed < seconds && !zsys_interrupted) {
-            crypto_generichash_update (state, buffer, BLOCK_SIZE);
+            crypto_generichash_update (&state, buffer, BLOCK_SIZE);
             blocks++;
             elapsed = s_now () - start;
         }
         byte checksum[ZS_CHECKSUM_SIZE];
-        crypto_generichash_final (state, checksum, sizeof (checksum));
+        crypto_generichash_final (&state, checksum, sizeof (checksum));
         if (!zsys_interrupted && elapsed > 0)
             rate = (double) blocks / elapsed;
     }
-    free (state);
     free (buffer);
     return rate;
 }

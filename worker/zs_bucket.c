@@ -21,11 +21,12 @@
 #define BACKOFF_MAX       32000  //  ... up to this
 #define OWED_MAX          100000 //  Messages waiting for a worker's room, about 100 B each
 #define OWED_RETRY        10     //  ms between tries to send them
+#define OWED_RESET        0      //  Id of a RESET waiting, which no protocol message has
 
 typedef enum { REGISTERING, REGISTERED } state_t;
 
 //  A message for a disk worker that must not be lost, as it waits for room
-//  in the worker's queue: a RESET (id 0), WELCOME or INVENTORY_ACK, or the
+//  in the worker's queue: a RESET, WELCOME or INVENTORY_ACK, or the
 //  ABORT or DROP of a copy, with their fields
 typedef struct {
     int id;
@@ -143,7 +144,7 @@ s_send_one (self_t *self, size_t worker, int id, uint64_t transfer, uint64_t ver
             const char *user, const char *name)
 {
     zsock_t *pipe = zactor_sock (self->workers[worker]);
-    if (id == 0)
+    if (id == OWED_RESET)
         return zstr_send (pipe, "RESET");
     zs_proto_t *message = self->owed_message;
     zs_proto_reset (message);
@@ -173,7 +174,7 @@ s_send_owed (self_t *self)
         self->owed_overflow = false;
 }
 
-//  Sends a worker a message that must not be lost (id 0 for a RESET): a
+//  Sends a worker a message that must not be lost: a
 //  RESET or WELCOME that never came would hold up the inventory for good,
 //  and an ABORT or DROP that never came would leave a copy on disk that the
 //  gateway counts as gone. What the worker has no room for waits, behind
@@ -217,7 +218,7 @@ s_register (self_t *self)
     }
     //  Work in progress belongs to the old connection
     for (size_t index = 0; index < self->worker_count; index++) {
-        s_send_surely (self, index, 0, 0, 0, NULL, NULL);
+        s_send_surely (self, index, OWED_RESET, 0, 0, NULL, NULL);
         self->resets_pending++;
     }
     self->inventory_waiting = false;
